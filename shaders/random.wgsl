@@ -1,0 +1,46 @@
+// Seeded, counter-based random numbers: element i depends only on (seed, i), so a tensor of any size is
+// filled in parallel and the same seed gives the same values on every device.
+// Bits come from the PCG hash (Jarzynski & Olano, "Hash Functions for GPU Rendering", 2020).
+
+struct Params {
+  count: u32,
+  seed: u32,
+  low: f32,    // UNIFORM: [low, high)
+  high: f32,
+  mean: f32,   // NORMAL
+  std: f32,
+}
+
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<uniform> params: Params;
+
+override DISTRIBUTION: u32 = 0u;
+override WORKGROUP: u32 = 256u;
+const UNIFORM = 0u;
+const NORMAL = 1u;
+
+fn pcg(v: u32) -> u32 {
+  let state = v * 747796405u + 2891336453u;
+  let word = ((state >> ((state >> 28u) + 4u)) ^ state) * 277803737u;
+  return (word >> 22u) ^ word;
+}
+
+// A float in (0, 1): the top 24 bits, centred in their interval so that log() never sees 0.
+fn unit(bits: u32) -> f32 {
+  return (f32(bits >> 8u) + 0.5) * (1.0 / 16777216.0);
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WORKGROUP;
+  if (i >= params.count) { return; }
+  let key = pcg(params.seed);
+  let u1 = unit(pcg(key ^ pcg(2u * i)));
+  if (DISTRIBUTION == UNIFORM) {
+    out[i] = params.low + (params.high - params.low) * u1;
+  } else {
+    // Box-Muller, keeping the cosine half.
+    let u2 = unit(pcg(key ^ pcg(2u * i + 1u)));
+    out[i] = params.mean + params.std * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+  }
+}

@@ -1,0 +1,46 @@
+// Sum over any set of axes: out[o] = scale * sum_r x[offset(o) + offset(r)].
+// One workgroup per output element. The kept axes (outer*) place the output element in x, the reduced
+// axes (red*) enumerate what it sums; the host merges adjacent axes first, so both lists are usually short.
+// Each invocation sums a strided share of the reduced elements, then the workgroup adds its partial sums
+// as a tree in workgroup memory. `scale` turns the sum into a mean without another pass.
+
+struct Params {
+  outCount: u32,
+  reduceCount: u32,
+  outerRank: u32,
+  redRank: u32,
+  scale: f32,
+  outerSizes: Dims,
+  outerStrides: Dims,
+  redSizes: Dims,
+  redStrides: Dims,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+// A power of two: the tree halves it each step.
+override WORKGROUP: u32 = 64u;
+
+var<workgroup> partial: array<f32, WORKGROUP>;
+
+@compute @workgroup_size(WORKGROUP)
+fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+       @builtin(local_invocation_index) lid: u32) {
+  // The same for the whole workgroup, so returning here keeps the barriers below in uniform control flow.
+  let o = wid.x + wid.y * nwg.x;
+  if (o >= params.outCount) { return; }
+  let base = stridedOffset(o, params.outerRank, params.outerSizes, params.outerStrides);
+  var s = 0.0;
+  for (var r = lid; r < params.reduceCount; r += WORKGROUP) {
+    s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
+  }
+  partial[lid] = s;
+  workgroupBarrier();
+  for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
+    if (lid < half) { partial[lid] += partial[lid + half]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { out[o] = partial[0] * params.scale; }
+}

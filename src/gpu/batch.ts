@@ -1,0 +1,105 @@
+/**
+ * Records work into one command encoder (one compute pass at a time) and submits it only when a result
+ * must reach the CPU, when it is flushed explicitly, or when it grows past `maxDispatches`.
+ * Uploads made while work is pending go through the same encoder so that they land in recording order.
+ */
+
+const MAP_READ = 0x1;
+const COPY_SRC = 0x4;
+const COPY_DST = 0x8;
+
+export class CommandBatch {
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private afterSubmit: Array<() => void> = [];
+  private readbackPool = new Map<number, GPUBuffer[]>();
+  /** dispatches recorded since the last submit */
+  dispatches = 0;
+  /** submits so far, for tests and DEBUG output */
+  submits = 0;
+
+  constructor(
+    private device: GPUDevice,
+    private maxDispatches = 2048,
+  ) {}
+
+  get pending(): boolean {
+    return this.encoder !== null;
+  }
+
+  private getEncoder(): GPUCommandEncoder {
+    this.encoder ??= this.device.createCommandEncoder({ label: 'webgpu-cnn batch' });
+    return this.encoder;
+  }
+
+  private endPass(): void {
+    this.pass?.end();
+    this.pass = null;
+  }
+
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
+    this.pass ??= this.getEncoder().beginComputePass();
+    this.pass.setPipeline(pipeline);
+    this.pass.setBindGroup(0, bindGroup);
+    this.pass.dispatchWorkgroups(x, y, z);
+    if (++this.dispatches >= this.maxDispatches) this.flush();
+  }
+
+  copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    this.endPass();
+    this.getEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Writes `data` into `target`, ordered after everything recorded so far. */
+  upload(target: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+    if (!this.pending) {
+      this.device.queue.writeBuffer(target, offset, data.buffer, data.byteOffset, data.byteLength);
+      return;
+    }
+    // queue.writeBuffer would run before the unsubmitted commands, so stage the bytes instead.
+    const bytes = Math.ceil(data.byteLength / 4) * 4;
+    const staging = this.device.createBuffer({ size: bytes, usage: COPY_SRC, mappedAtCreation: true, label: 'upload staging' });
+    new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    staging.unmap();
+    this.copy(staging, target, bytes, 0, offset);
+    this.onSubmit(() => staging.destroy());
+  }
+
+  /** Runs `fn` right after the next submit (to destroy things pending commands still use). */
+  onSubmit(fn: () => void): void {
+    if (this.pending) this.afterSubmit.push(fn);
+    else fn();
+  }
+
+  flush(): void {
+    if (!this.encoder) return;
+    this.endPass();
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.dispatches = 0;
+    this.submits++;
+    const callbacks = this.afterSubmit;
+    this.afterSubmit = [];
+    for (const fn of callbacks) fn();
+  }
+
+  /** Copies `bytes` of `src` to the CPU: the one place where the CPU waits for the GPU. */
+  async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    const size = Math.ceil(bytes / 4) * 4;
+    const staging = this.readbackPool.get(size)?.pop() ??
+      this.device.createBuffer({ size, usage: MAP_READ | COPY_DST, label: 'readback staging' });
+    this.copy(src, staging, size, offset, 0);
+    this.flush();
+    await staging.mapAsync(MAP_READ);
+    const copy = staging.getMappedRange(0, size).slice(0, bytes);
+    staging.unmap();
+    const list = this.readbackPool.get(size) ?? [];
+    if (list.length < 4) {
+      list.push(staging);
+      this.readbackPool.set(size, list);
+    } else {
+      staging.destroy();
+    }
+    return copy;
+  }
+}

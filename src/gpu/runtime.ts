@@ -1,0 +1,149 @@
+/**
+ * The engine's hold on one GPUDevice: its buffer pool, kernel and uniform caches, the open command batch,
+ * and errors waiting to be reported. `init()` makes one; a lost device is reported at the next call into
+ * the engine, and `init()` may be called again to start over on a fresh device.
+ */
+import { acquireDevice, type AcquiredDevice } from './device';
+import { BufferPool } from './buffers';
+import { CommandBatch } from './batch';
+import { KernelCache, type Constants } from './kernels';
+import { BindGroupCache, UniformCache, packParams, type ParamValues } from './uniforms';
+
+export interface InitOptions {
+  /** adopt an application's own device instead of requesting one */
+  device?: GPUDevice;
+  powerPreference?: GPUPowerPreference;
+}
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+  /** the adapter is SwiftShader, a CPU Vulkan driver: kernels pick CPU-friendly shapes */
+  cpu: boolean;
+}
+
+export class Runtime {
+  readonly pool: BufferPool;
+  readonly batch: CommandBatch;
+  readonly kernels: KernelCache;
+  readonly uniforms: UniformCache;
+  readonly bindGroups: BindGroupCache;
+  readonly adapter: AdapterSummary;
+  private errors: string[] = [];
+  lostReason: string | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    info: AcquiredDevice['adapterInfo'],
+  ) {
+    this.pool = new BufferPool(device);
+    this.batch = new CommandBatch(device);
+    this.kernels = new KernelCache(device, (m) => this.errors.push(m));
+    this.uniforms = new UniformCache(device, (b) => this.batch.onSubmit(() => b.destroy()));
+    this.bindGroups = new BindGroupCache(device);
+    const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
+    this.adapter = { ...info, features: [...device.features].map(String), cpu: /swiftshader|llvmpipe|lavapipe/i.test(text) };
+    device.addEventListener('uncapturederror', (event) => {
+      this.errors.push(`webgpu-cnn: GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+    });
+    void device.lost.then((lost) => {
+      if (current === this) this.lostReason = lost.message || lost.reason || 'unknown';
+    });
+  }
+
+  /** Throws if the device was lost; call before recording anything. */
+  check(): void {
+    if (this.lostReason !== null) {
+      throw new Error(`webgpu-cnn: the GPU device was lost (${this.lostReason}); call init() again`);
+    }
+  }
+
+  /** Throws the first compile or validation error seen since the last call. */
+  async reportErrors(): Promise<void> {
+    await this.kernels.settled().catch(() => {});
+    const first = this.errors.shift();
+    this.errors = [];
+    if (first) throw new Error(first);
+  }
+
+  /** Records one dispatch of `shader.entry`, binding buffers by their WGSL names. */
+  launch(call: KernelCall): void {
+    this.check();
+    const kernel = this.kernels.kernel(call.shader, call.entry, call.constants);
+    const { info } = kernel;
+    const entries: Array<{ binding: number; buffer: GPUBuffer }> = [];
+    for (const b of info.bindings) {
+      if (b.kind === 'uniform') {
+        const data = packParams(kernel.label, info.params!, call.params ?? {});
+        entries.push({ binding: b.binding, buffer: this.uniforms.get(kernel.label, data) });
+        continue;
+      }
+      const buffer = call.bindings[b.name];
+      if (!buffer) throw new Error(`webgpu-cnn: kernel ${kernel.label} needs a buffer for binding "${b.name}"`);
+      entries.push({ binding: b.binding, buffer });
+    }
+    for (const name of Object.keys(call.bindings)) {
+      if (!info.bindings.some((b) => b.name === name)) {
+        throw new Error(`webgpu-cnn: kernel ${kernel.label} has no binding "${name}"`);
+      }
+    }
+    const group = this.bindGroups.get(kernel.label, kernel.layout, kernel.layoutId, entries);
+    const [x, y = 1, z = 1] = call.workgroups;
+    if (x === 0 || y === 0 || z === 0) return;
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) {
+      throw new Error(`webgpu-cnn: kernel ${kernel.label}: grid ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
+    }
+    this.batch.dispatch(kernel.pipeline, group, x, y, z);
+  }
+
+  /** A 1-D problem of `groups` workgroups laid out on a 2-D grid that respects the per-dimension limit. */
+  grid1d(groups: number): [number, number] {
+    const max = this.device.limits.maxComputeWorkgroupsPerDimension;
+    if (groups <= max) return [Math.max(groups, 1), 1];
+    const y = Math.ceil(groups / max);
+    return [Math.ceil(groups / y), y];
+  }
+}
+
+export interface KernelCall {
+  shader: string;
+  entry: string;
+  constants?: Constants;
+  bindings: Record<string, GPUBuffer>;
+  params?: ParamValues;
+  workgroups: readonly [number, number?, number?];
+}
+
+let current: Runtime | null = null;
+
+export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  const acquired: AcquiredDevice = options.device
+    ? { device: options.device, adapterInfo: adoptedInfo(options.device) }
+    : await acquireDevice(options.powerPreference);
+  current = new Runtime(acquired.device, acquired.adapterInfo);
+  return current.adapter;
+}
+
+function adoptedInfo(device: GPUDevice): AcquiredDevice['adapterInfo'] {
+  const info = (device as GPUDevice & { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return {
+    vendor: info?.vendor ?? '',
+    architecture: info?.architecture ?? '',
+    device: info?.device ?? '',
+    description: info?.description ?? '',
+  };
+}
+
+export function runtime(): Runtime {
+  if (!current) throw new Error('webgpu-cnn: call `await wc.init()` before using tensors');
+  current.check();
+  return current;
+}
+
+export function hasRuntime(): boolean {
+  return current !== null;
+}

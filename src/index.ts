@@ -1,0 +1,28 @@
+/**
+ * webgpu-cnn: convolutional networks trained and run on the GPU through WebGPU, in the browser and in Node.
+ * See ARCHITECTURE.md for how the pieces fit together.
+ */
+export { init, type InitOptions, type AdapterSummary } from './gpu/runtime';
+export { Tensor, tensor, scope, memory, type MemoryInfo, type TensorOptions } from './tensor';
+export { noGrad } from './autograd/tape';
+
+export { full, zeros, ones } from './ops/fill';
+export { rand, randn, type RandomOptions } from './ops/random';
+export { add } from './ops/add';
+export { sub } from './ops/sub';
+export { mul } from './ops/mul';
+export { div } from './ops/div';
+export { relu } from './ops/relu';
+export { sigmoid } from './ops/sigmoid';
+export { tanh } from './ops/tanh';
+export { matmul, setMatmulConfig, type MatmulConfig } from './ops/matmul';
+export { sum } from './ops/sum';
+export { mean } from './ops/mean';
+export { reshape, flatten } from './ops/reshape';
+
+import { runtime } from './gpu/runtime';
+
+/** Submits recorded GPU work now without waiting for it (data() does this by itself). */
+export function flush(): void {
+  runtime().batch.flush();
+}

@@ -1,0 +1,80 @@
+/**
+ * Launchers for shaders/elementwise.wgsl, shared by the elementwise ops. Not ops themselves: they record
+ * nothing for autograd. Operation codes are read from the shader's own `const` declarations.
+ */
+import { empty, type Tensor } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { shaderConstant } from '../gpu/shaders';
+import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../shape';
+
+export type UnaryCode = 'RELU' | 'SIGMOID' | 'TANH' | 'NEG' | 'EXP' | 'LOG' | 'AFFINE' | 'SQRT' | 'SQUARE';
+export type BinaryCode = 'ADD' | 'SUB' | 'MUL' | 'DIV' | 'RELU_GRAD' | 'SIGMOID_GRAD' | 'TANH_GRAD';
+
+const WORKGROUP = 256;
+const MAX_RANK = 8;
+
+function dims(values: readonly number[]): number[] {
+  return [...values, ...new Array<number>(MAX_RANK - values.length).fill(1)];
+}
+
+function launch(entry: string, op: number, out: Tensor, inputs: { a?: Tensor; b?: Tensor }, broadcast: boolean, params: { alpha?: number; beta?: number; shape?: Shape; aStrides?: number[]; bStrides?: number[] }) {
+  const rt = runtime();
+  const bindings: Record<string, GPUBuffer> = { out: out.buffer };
+  if (inputs.a) bindings.a = inputs.a.buffer;
+  if (inputs.b) bindings.b = inputs.b.buffer;
+  const shape = params.shape ?? [];
+  rt.launch({
+    shader: 'elementwise',
+    entry,
+    constants: entry === 'fill' ? { WORKGROUP } : { OP: op, BROADCAST: broadcast, WORKGROUP },
+    bindings,
+    params: {
+      count: out.size,
+      rank: shape.length,
+      alpha: params.alpha ?? 1,
+      beta: params.beta ?? 0,
+      shape: dims(shape),
+      aStrides: dims(params.aStrides ?? []),
+      bStrides: dims(params.bStrides ?? []),
+    },
+    workgroups: rt.grid1d(Math.ceil(out.size / WORKGROUP)),
+  });
+}
+
+/** out = f(x), elementwise; AFFINE computes alpha * x + beta. */
+export function unaryKernel(x: Tensor, code: UnaryCode, alpha = 1, beta = 0): Tensor {
+  const out = empty(x.shape);
+  launch('unary', shaderConstant('elementwise', code), out, { a: x }, false, { alpha, beta });
+  return out;
+}
+
+/** out = alpha * broadcast(x) to `shape` (which x must broadcast to). */
+export function broadcastKernel(x: Tensor, shape: Shape, alpha = 1): Tensor {
+  const out = empty(shape);
+  launch('unary', shaderConstant('elementwise', 'AFFINE'), out, { a: x }, true, {
+    alpha,
+    shape,
+    aStrides: broadcastStrides(x.shape, shape),
+  });
+  return out;
+}
+
+/** out = g(a, b) with NumPy broadcasting; `op` names the public op in errors. */
+export function binaryKernel(op: string, a: Tensor, b: Tensor, code: BinaryCode): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = empty(shape);
+  const same = sizeOf(a.shape) === out.size && sizeOf(b.shape) === out.size;
+  if (shape.length > MAX_RANK) throw new Error(`webgpu-cnn ${op}: tensors of rank ${shape.length} exceed the supported rank ${MAX_RANK}`);
+  launch('binary', shaderConstant('elementwise', code), out, { a, b }, !same, {
+    shape,
+    aStrides: broadcastStrides(a.shape, shape),
+    bStrides: broadcastStrides(b.shape, shape),
+  });
+  return out;
+}
+
+export function fillKernel(shape: Shape, value: number): Tensor {
+  const out = empty(shape);
+  launch('fill', 0, out, {}, false, { alpha: value });
+  return out;
+}

@@ -1,0 +1,12 @@
+import type { Tensor } from '../tensor';
+import { checkShape } from '../shape';
+import { fillKernel } from './elementwise';
+
+/** A new tensor of `shape` with every element `value`. Constants have no gradient. */
+export function full(shape: readonly number[], value: number): Tensor {
+  checkShape('full', shape);
+  return fillKernel(shape, value);
+}
+
+export const zeros = (shape: readonly number[]): Tensor => full(shape, 0);
+export const ones = (shape: readonly number[]): Tensor => full(shape, 1);

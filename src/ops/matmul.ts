@@ -1,0 +1,87 @@
+import { empty, type Tensor } from '../tensor';
+import { runtime, type Runtime } from '../gpu/runtime';
+import { record, save, needsGrad } from '../autograd/tape';
+import { formatShape } from '../shape';
+
+/**
+ * Matrix product. a: [m, k], b: [k, n] -> [m, n].
+ * dA = dy x B^T and dB = A^T x dy: the same kernel, reading the saved operand as its transpose.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0]) {
+    throw new Error(`webgpu-cnn matmul: expected a: [m, k] and b: [k, n], got a: ${formatShape(a.shape)} and b: ${formatShape(b.shape)}`);
+  }
+  const [m, k] = a.shape;
+  const n = b.shape[1];
+  const out = gemm(a, b, { m, n, k });
+  if (!needsGrad(a, b)) return out;
+  const sa = save(a);
+  const sb = save(b);
+  return record('matmul', out, [a, b], (dy) => [
+    () => gemm(dy, sb, { m, n: k, k: n, transB: true }),
+    () => gemm(sa, dy, { m: k, n, k: m, transA: true }),
+  ], [sa, sb]);
+}
+
+/** How the matmul kernel is shaped on this adapter: which entry point and its tile override constants. */
+export interface MatmulConfig {
+  entry: 'blocked' | 'tiled';
+  wgX: number;
+  wgY: number;
+  /** tiled only */
+  tileK: number;
+}
+
+// Measured by bench/matmul-tiles.ts (numbers in the README): CPU drivers want the barrier-free kernel.
+const CPU_DEFAULT: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16 };
+const GPU_DEFAULT: MatmulConfig = { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16 };
+let override: MatmulConfig | null = null;
+
+/** Chooses the kernel shape for subsequent matmuls (benchmarks and tuning); null restores the default. */
+export function setMatmulConfig(config: MatmulConfig | null): void {
+  override = config;
+}
+
+export function matmulConfig(rt: Runtime = runtime()): MatmulConfig {
+  return override ?? (rt.adapter.cpu ? CPU_DEFAULT : GPU_DEFAULT);
+}
+
+export interface GemmShape {
+  m: number;
+  n: number;
+  k: number;
+  /** a holds A^T ([k, m]) */
+  transA?: boolean;
+  /** b holds B^T ([n, k]) */
+  transB?: boolean;
+  /** matrices in the batch, with element strides between them (0 shares one operand) */
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+}
+
+/** @internal C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor. No autograd. */
+export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
+  const rt = runtime();
+  const batch = s.batch ?? 1;
+  const out = empty(batch === 1 ? [s.m, s.n] : [batch, s.m, s.n]);
+  const cfg = matmulConfig(rt);
+  const constants: Record<string, number | boolean> = { TRANS_A: !!s.transA, TRANS_B: !!s.transB, WG_X: cfg.wgX, WG_Y: cfg.wgY };
+  if (cfg.entry === 'tiled') constants.TILE_K = cfg.tileK;
+  rt.launch({
+    shader: 'matmul',
+    entry: cfg.entry,
+    constants,
+    bindings: { a: a.buffer, b: b.buffer, c: out.buffer },
+    params: {
+      M: s.m,
+      N: s.n,
+      K: s.k,
+      batchStrideA: s.strideA ?? s.m * s.k,
+      batchStrideB: s.strideB ?? s.k * s.n,
+      batchStrideC: s.m * s.n,
+    },
+    workgroups: [Math.ceil(s.n / (4 * cfg.wgX)), Math.ceil(s.m / (4 * cfg.wgY)), batch],
+  });
+  return out;
+}

@@ -1,0 +1,87 @@
+import { empty, type Tensor } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { record } from '../autograd/tape';
+import { normaliseAxis, stridesOf, type Shape } from '../shape';
+import { broadcastKernel } from './elementwise';
+import { reshape } from './reshape';
+
+const MAX_RANK = 8;
+
+/**
+ * Sum over `axes` (every axis when omitted). x: [d0..dn] -> x's shape without the reduced axes, or with them
+ * as 1 when `keepDims`. d/dx = dy broadcast back over the reduced axes.
+ */
+export function sum(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
+  return sumAxes(x, axisList('sum', x, axes), keepDims);
+}
+
+/** @internal sum times `scale` (mean passes 1/count), with its backward rule. */
+export function sumAxes(x: Tensor, axes: readonly number[], keepDims: boolean, scale = 1, op = 'sum'): Tensor {
+  const reduced = new Set(axes);
+  const keptShape = x.shape.map((d, i) => (reduced.has(i) ? 1 : d));
+  const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !reduced.has(i));
+  const out = empty(outShape);
+  launchSum(x, reduced, out, scale);
+  return record(op, out, [x], (dy) => [() => broadcastKernel(reshape(dy, keptShape), x.shape, scale)]);
+}
+
+export function axisList(op: string, x: Tensor, axes?: number | readonly number[]): number[] {
+  if (axes === undefined) return x.shape.map((_, i) => i);
+  const list = (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normaliseAxis(op, a, x.shape.length));
+  if (new Set(list).size !== list.length) throw new Error(`webgpu-cnn ${op}: axes ${JSON.stringify(axes)} repeat an axis`);
+  return list;
+}
+
+/**
+ * Splits x's axes into kept and reduced runs, merging neighbours of the same kind (and dropping size-1 axes)
+ * so the kernel decomposes indices over as few dimensions as possible.
+ */
+function mergedDims(shape: Shape, reduced: Set<number>) {
+  const strides = stridesOf(shape);
+  const kept = { sizes: [] as number[], strides: [] as number[] };
+  const red = { sizes: [] as number[], strides: [] as number[] };
+  let last: typeof kept | null = null;
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const group = reduced.has(i) ? red : kept;
+    if (group === last) {
+      // Row-major: the previous axis of this run is the outer one, so the run's stride is the inner stride.
+      group.sizes[group.sizes.length - 1] *= d;
+      group.strides[group.strides.length - 1] = strides[i];
+    } else {
+      group.sizes.push(d);
+      group.strides.push(strides[i]);
+    }
+    last = group;
+  });
+  return { kept, red };
+}
+
+function pad(values: number[]): number[] {
+  return [...values, ...new Array<number>(MAX_RANK - values.length).fill(1)];
+}
+
+function launchSum(x: Tensor, reduced: Set<number>, out: Tensor, scale: number): void {
+  const rt = runtime();
+  const { kept, red } = mergedDims(x.shape, reduced);
+  const reduceCount = red.sizes.reduce((a, b) => a * b, 1);
+  const workgroup = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(reduceCount, 1))));
+  rt.launch({
+    shader: 'reduce',
+    entry: 'sum',
+    constants: { WORKGROUP: workgroup },
+    bindings: { x: x.buffer, out: out.buffer },
+    params: {
+      outCount: out.size,
+      reduceCount,
+      outerRank: kept.sizes.length,
+      redRank: red.sizes.length,
+      scale,
+      outerSizes: pad(kept.sizes),
+      outerStrides: pad(kept.strides),
+      redSizes: pad(red.sizes),
+      redStrides: pad(red.strides),
+    },
+    workgroups: rt.grid1d(out.size),
+  });
+}

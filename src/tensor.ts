@@ -1,0 +1,190 @@
+/**
+ * Tensors: a shape and a reference-counted GPU buffer. Several tensors may share one storage (a reshape is a
+ * new shape over the same buffer), and the autograd tape holds references to what backward will read, so a
+ * buffer goes back to the pool only when its last holder lets go.
+ */
+import { runtime, type Runtime } from './gpu/runtime';
+import { sizeOf, formatShape, checkShape } from './shape';
+import { backward, releaseNode, type TapeNode } from './autograd/tape';
+
+export class Storage {
+  refs = 1;
+  constructor(
+    readonly rt: Runtime,
+    readonly buffer: GPUBuffer,
+    readonly bytes: number,
+  ) {}
+
+  retain(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    if (--this.refs === 0) this.rt.pool.release(this.buffer);
+  }
+}
+
+let liveTensors = 0;
+const scopes: Set<Tensor>[] = [];
+
+export class Tensor {
+  readonly shape: readonly number[];
+  readonly size: number;
+  requiresGrad: boolean;
+  /** accumulated gradient, same shape as this tensor; set by backward() */
+  grad: Tensor | null = null;
+  /** @internal the tape entry that produced this tensor, when it was recorded for autograd */
+  node: TapeNode | null = null;
+  #storage: Storage | null;
+
+  /** @internal use wc.tensor, wc.zeros and friends */
+  constructor(shape: readonly number[], storage: Storage, requiresGrad = false) {
+    this.shape = Object.freeze([...shape]);
+    this.size = sizeOf(shape);
+    this.#storage = storage;
+    this.requiresGrad = requiresGrad;
+    liveTensors++;
+    scopes[scopes.length - 1]?.add(this);
+  }
+
+  /** @internal */
+  get storage(): Storage {
+    if (!this.#storage) throw new Error(`webgpu-cnn: tensor ${formatShape(this.shape)} was used after dispose()`);
+    this.#storage.rt.check();
+    return this.#storage;
+  }
+
+  /** @internal the GPU buffer behind this tensor */
+  get buffer(): GPUBuffer {
+    return this.storage.buffer;
+  }
+
+  get disposed(): boolean {
+    return this.#storage === null;
+  }
+
+  /** A copy of the values on the CPU. Submits pending GPU work and waits for it. */
+  async data(): Promise<Float32Array> {
+    const storage = this.storage;
+    storage.retain(); // disposing this tensor while the copy is in flight must not recycle the buffer
+    try {
+      const bytes = await storage.rt.batch.read(storage.buffer, this.size * 4);
+      await storage.rt.reportErrors();
+      return new Float32Array(bytes);
+    } finally {
+      storage.release();
+    }
+  }
+
+  /**
+   * Reverse-mode autograd from this tensor (a single value, unless `gradient` is given): adds d(this)/d(leaf)
+   * into `.grad` of every leaf that requires grad, then releases what the forward pass saved.
+   */
+  backward(gradient?: Tensor): void {
+    backward(this, gradient);
+  }
+
+  /** Frees the buffer now (or when the last tensor sharing it lets go). Disposing twice is harmless. */
+  dispose(): void {
+    if (!this.#storage) return;
+    this.#storage.release();
+    this.#storage = null;
+    liveTensors--;
+    if (this.node) releaseNode(this.node);
+    this.node = null;
+    this.grad?.dispose();
+    this.grad = null;
+  }
+
+  toString(): string {
+    return `Tensor${formatShape(this.shape)}`;
+  }
+}
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+/** A tensor holding `data` (row-major) with `shape`; the shape defaults to [data.length]. */
+export function tensor(data: Float32Array | readonly number[], shape?: readonly number[], options: TensorOptions = {}): Tensor {
+  const values = data instanceof Float32Array ? data : Float32Array.from(data);
+  const s = shape ?? [values.length];
+  checkShape('tensor', s);
+  if (sizeOf(s) !== values.length) {
+    throw new Error(`webgpu-cnn tensor: ${values.length} values do not fill shape ${formatShape(s)} (${sizeOf(s)} elements)`);
+  }
+  const out = empty(s);
+  if (values.length) out.storage.rt.batch.upload(out.buffer, values);
+  out.requiresGrad = !!options.requiresGrad;
+  return out;
+}
+
+/** @internal an uninitialised tensor for an op to write into */
+export function empty(shape: readonly number[], rt: Runtime = runtime()): Tensor {
+  const bytes = sizeOf(shape) * 4;
+  return new Tensor(shape, new Storage(rt, rt.pool.acquire(bytes, `tensor${formatShape(shape)}`), bytes));
+}
+
+/** @internal a new tensor over the same storage, with another shape of the same size */
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  const storage = x.storage;
+  storage.retain();
+  return new Tensor(shape, storage);
+}
+
+/** @internal keeps `t` out of every open scope (gradients, saved tensors, parameters). */
+export function untrack(t: Tensor): void {
+  for (const s of scopes) s.delete(t);
+}
+
+type Returned = Tensor | readonly Returned[] | { readonly [key: string]: Returned } | void | number | string | boolean | null | undefined;
+
+function collect(value: unknown, into: Set<Tensor>): void {
+  if (value instanceof Tensor) into.add(value);
+  else if (Array.isArray(value)) value.forEach((v) => collect(v, into));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => collect(v, into));
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created except those it returns (also inside arrays or objects).
+ * `fn` must be synchronous: work recorded after an `await` would escape the scope.
+ */
+export function scope<T extends Returned>(fn: () => T): T {
+  const made = new Set<Tensor>();
+  scopes.push(made);
+  let result: T;
+  try {
+    result = fn();
+  } finally {
+    scopes.pop();
+  }
+  if (result && typeof (result as { then?: unknown }).then === 'function') {
+    made.forEach((t) => t.dispose());
+    throw new Error('webgpu-cnn: scope(fn) takes a synchronous function; await outside the scope');
+  }
+  const keep = new Set<Tensor>();
+  collect(result, keep);
+  const outer = scopes[scopes.length - 1];
+  for (const t of made) {
+    // A leaf that requires grad is a parameter: like a tf.Variable, it outlives the scope that made it.
+    if (keep.has(t) || (t.requiresGrad && !t.node)) outer?.add(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+export interface MemoryInfo {
+  /** live tensors */
+  tensors: number;
+  /** bytes of GPU buffers held by live tensors and the tape */
+  bytesInUse: number;
+  /** bytes of free buffers kept for reuse */
+  bytesPooled: number;
+  /** the most bytes held at once (in use plus pooled) */
+  peakBytes: number;
+}
+
+export function memory(): MemoryInfo {
+  const { bytesInUse, bytesPooled, peakBytes } = runtime().pool.stats;
+  return { tensors: liveTensors, bytesInUse, bytesPooled, peakBytes };
+}

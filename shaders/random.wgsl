@@ -8,7 +8,7 @@ struct Params {
   low: f32,    // UNIFORM: [low, high)
   high: f32,
   mean: f32,   // NORMAL
-  std: f32,
+  stddev: f32,
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
@@ -41,6 +41,6 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   } else {
     // Box-Muller, keeping the cosine half.
     let u2 = unit(pcg(key ^ pcg(2u * i + 1u)));
-    out[i] = params.mean + params.std * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+    out[i] = params.mean + params.stddev * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
   }
 }

@@ -32,7 +32,9 @@ export class Runtime {
   readonly uniforms: UniformCache;
   readonly bindGroups: BindGroupCache;
   readonly adapter: AdapterSummary;
-  private errors: string[] = [];
+  /** located WGSL compile errors, reported before anything else */
+  private compileErrors: string[] = [];
+  private gpuErrors: string[] = [];
   lostReason: string | null = null;
 
   constructor(
@@ -41,13 +43,13 @@ export class Runtime {
   ) {
     this.pool = new BufferPool(device);
     this.batch = new CommandBatch(device);
-    this.kernels = new KernelCache(device, (m) => this.errors.push(m));
+    this.kernels = new KernelCache(device, (m) => this.compileErrors.push(m));
     this.uniforms = new UniformCache(device, (b) => this.batch.onSubmit(() => b.destroy()));
     this.bindGroups = new BindGroupCache(device);
     const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
     this.adapter = { ...info, features: [...device.features].map(String), cpu: /swiftshader|llvmpipe|lavapipe/i.test(text) };
     device.addEventListener('uncapturederror', (event) => {
-      this.errors.push(`webgpu-cnn: GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
+      this.gpuErrors.push(`webgpu-cnn: GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`);
     });
     void device.lost.then((lost) => {
       if (current === this) this.lostReason = lost.message || lost.reason || 'unknown';
@@ -64,8 +66,10 @@ export class Runtime {
   /** Throws the first compile or validation error seen since the last call. */
   async reportErrors(): Promise<void> {
     await this.kernels.settled().catch(() => {});
-    const first = this.errors.shift();
-    this.errors = [];
+    // A shader that fails to compile also raises uncaptured errors; the located message says it better.
+    const first = this.compileErrors[0] ?? this.gpuErrors[0];
+    this.compileErrors = [];
+    this.gpuErrors = [];
     if (first) throw new Error(first);
   }
 

@@ -14,16 +14,16 @@ export interface RandomOptions {
 /** Uniform in [low, high) (default [0, 1)). */
 export function rand(shape: readonly number[], options: RandomOptions & { low?: number; high?: number } = {}): Tensor {
   checkShape('rand', shape);
-  return fill(shape, 'UNIFORM', options.seed, { low: options.low ?? 0, high: options.high ?? 1, mean: 0, std: 1 });
+  return fill(shape, 'UNIFORM', options.seed, { low: options.low ?? 0, high: options.high ?? 1, mean: 0, stddev: 1 });
 }
 
 /** Normal with the given mean and standard deviation (default 0 and 1). */
 export function randn(shape: readonly number[], options: RandomOptions & { mean?: number; std?: number } = {}): Tensor {
   checkShape('randn', shape);
-  return fill(shape, 'NORMAL', options.seed, { low: 0, high: 1, mean: options.mean ?? 0, std: options.std ?? 1 });
+  return fill(shape, 'NORMAL', options.seed, { low: 0, high: 1, mean: options.mean ?? 0, stddev: options.std ?? 1 });
 }
 
-function fill(shape: readonly number[], distribution: 'UNIFORM' | 'NORMAL', seed: number | undefined, p: { low: number; high: number; mean: number; std: number }): Tensor {
+function fill(shape: readonly number[], distribution: 'UNIFORM' | 'NORMAL', seed: number | undefined, p: { low: number; high: number; mean: number; stddev: number }): Tensor {
   const rt = runtime();
   const out = empty(shape, rt);
   // Without a seed, each call draws the next of a fixed sequence: reproducible runs, distinct tensors.

@@ -1,0 +1,59 @@
+import { beforeAll, expect, it } from 'vitest';
+import * as wc from '../../src/index';
+import { checkOp, setup } from '../helpers';
+import { sumRef } from '../reference/reduce';
+import { sizeOf } from '../reference/array';
+
+beforeAll(setup);
+
+// [shape, axes, keepDims]
+const cases: Array<[number[], number[] | undefined, boolean]> = [
+  [[1], undefined, false],
+  [[7], undefined, false],
+  [[1000], undefined, false],
+  [[13, 5], [0], false],
+  [[13, 5], [1], true],
+  [[2, 3, 7, 5], [0, 2, 3], false],
+  [[2, 3, 7, 5], [1, 3], true],
+  [[2, 1, 7, 1], [1, 2], false],
+  [[65, 3], [-1], false],
+];
+
+it.each(cases)('sum of %j over %j (keepDims %s)', async (shape, axes, keepDims) => {
+  const all = axes ?? shape.map((_, i) => i);
+  const norm = all.map((a) => (a < 0 ? a + shape.length : a));
+  await checkOp({
+    shapes: [shape],
+    ours: (x) => wc.sum(x, axes, keepDims),
+    ref: (x) => sumRef(x, norm, keepDims),
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
+});
+
+it.each(cases)('mean of %j over %j (keepDims %s)', async (shape, axes, keepDims) => {
+  const all = axes ?? shape.map((_, i) => i);
+  const norm = all.map((a) => (a < 0 ? a + shape.length : a));
+  const count = sizeOf(norm.map((a) => shape[a]));
+  await checkOp({
+    shapes: [shape],
+    ours: (x) => wc.mean(x, axes, keepDims),
+    ref: (x) => sumRef(x, norm, keepDims, 1 / count),
+  });
+});
+
+it('a large sum stays accurate', async () => {
+  const n = 1 << 20;
+  const x = wc.ones([n]);
+  const s = wc.sum(x);
+  expect((await s.data())[0]).toBe(n);
+  x.dispose();
+  s.dispose();
+});
+
+it('rejects axes out of range or repeated', () => {
+  const x = wc.zeros([2, 3]);
+  expect(() => wc.sum(x, 2)).toThrow(/sum: axis 2 is out of range for a tensor of rank 2/);
+  expect(() => wc.sum(x, [1, -1])).toThrow(/repeat/);
+  x.dispose();
+});

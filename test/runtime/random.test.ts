@@ -1,0 +1,53 @@
+import { beforeAll, expect, it } from 'vitest';
+import * as wc from '../../src/index';
+import { setup } from '../helpers';
+
+beforeAll(setup);
+
+// An independent CPU rendering of shaders/random.wgsl's PCG hash, to pin the exact bits down.
+function pcg(v: number): number {
+  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> (((state >>> 28) + 4) >>> 0)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+const unit = (bits: number) => ((bits >>> 8) + 0.5) / 16777216;
+
+it('rand matches the counter-based generator bit for bit', async () => {
+  const seed = 1234;
+  const values = await wc.rand([7, 13], { seed, low: -2, high: 3 }).data();
+  const key = pcg(seed);
+  values.forEach((v, i) => {
+    const u = unit(pcg((key ^ pcg(2 * i)) >>> 0));
+    expect(v).toBeCloseTo(-2 + 5 * u, 5);
+  });
+});
+
+it('the same seed gives the same tensor, another seed another', async () => {
+  const a = await wc.randn([1000], { seed: 7 }).data();
+  const b = await wc.randn([1000], { seed: 7 }).data();
+  const c = await wc.randn([1000], { seed: 8 }).data();
+  expect(a).toEqual(b);
+  expect(a).not.toEqual(c);
+});
+
+it('randn has the requested mean and spread', async () => {
+  const n = 200_000;
+  const x = await wc.randn([n], { seed: 3, mean: 2, std: 0.5 }).data();
+  const mean = x.reduce((s, v) => s + v, 0) / n;
+  const variance = x.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
+  // Standard errors: 0.5 / sqrt(n) = 0.0011 for the mean, about 0.0008 for the variance.
+  expect(Math.abs(mean - 2)).toBeLessThan(0.006);
+  expect(Math.abs(variance - 0.25)).toBeLessThan(0.005);
+  const within1 = x.filter((v) => Math.abs(v - 2) < 0.5).length / n;
+  expect(Math.abs(within1 - 0.6827)).toBeLessThan(0.005);
+});
+
+it('rand is uniform over [0, 1)', async () => {
+  const n = 100_000;
+  const x = await wc.rand([n], { seed: 9 }).data();
+  const bins = new Array(10).fill(0);
+  x.forEach((v) => bins[Math.floor(v * 10)]++);
+  expect(Math.min(...x)).toBeGreaterThanOrEqual(0);
+  expect(Math.max(...x)).toBeLessThan(1);
+  for (const count of bins) expect(Math.abs(count - n / 10)).toBeLessThan(600); // ~6 standard deviations
+});

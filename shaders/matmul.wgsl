@@ -1,6 +1,6 @@
 // Batched matrix multiply: C[z] = A[z] x B[z], A is M x K, B is K x N, C is M x N, all row-major, with
 // z = global_invocation_id.z walking the batch (a batch stride of 0 reuses one operand for every z).
-// TRANS_A / TRANS_B read an operand from a buffer that holds its transpose (A stored K x M, B stored N x K),
+// With matmul-scalar.wgsl, TRANS_A / TRANS_B read an operand from a buffer holding its transpose,
 // which is how backward forms dA = dC x B^T and dB = A^T x dC without a transposed copy.
 //
 // Both entry points give each invocation a 4x4 block of C, held in four named vec4 accumulators, and walk
@@ -20,47 +20,13 @@ struct Params {
   batchStrideC: u32,
 }
 
-@group(0) @binding(0) var<storage, read> a: array<f32>;
-@group(0) @binding(1) var<storage, read> b: array<f32>;
-@group(0) @binding(2) var<storage, read_write> c: array<f32>;
-@group(0) @binding(3) var<uniform> params: Params;
-
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
 override WG_X: u32 = 8u;       // invocations along N; each covers 4 columns
 override WG_Y: u32 = 8u;       // invocations along M; each covers 4 rows
 override TILE_K: u32 = 16u;    // tiled: depth of the staged K slab, a multiple of 4
 
-fn elemA(base: u32, m: u32, k: u32) -> f32 {
-  if (TRANS_A) { return a[base + k * params.M + m]; }
-  return a[base + m * params.K + k];
-}
-
-fn elemB(base: u32, k: u32, n: u32) -> f32 {
-  if (TRANS_B) { return b[base + n * params.K + k]; }
-  return b[base + k * params.N + n];
-}
-
-fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> {
-  return vec4<f32>(elemA(base, m, k), elemA(base, m, k + 1u), elemA(base, m, k + 2u), elemA(base, m, k + 3u));
-}
-
-fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(elemB(base, k, n.x), elemB(base, k, n.y), elemB(base, k, n.z), elemB(base, k, n.w));
-}
-
-// Writes the valid part of a 4-wide row piece of C.
-fn storeRow(base: u32, m: u32, n: u32, v: vec4<f32>) {
-  if (m >= params.M) { return; }
-  let i = base + m * params.N + n;
-  if (n + 3u < params.N) {
-    c[i] = v.x; c[i + 1u] = v.y; c[i + 2u] = v.z; c[i + 3u] = v.w;
-    return;
-  }
-  c[i] = v.x;
-  if (n + 1u < params.N) { c[i + 1u] = v.y; }
-  if (n + 2u < params.N) { c[i + 2u] = v.z; }
-}
+// The operands' bindings and the loads and stores below come from one of two pieces the manifest puts first:
+// matmul-scalar.wgsl (any shape, transposes) or matmul-vec4.wgsl (16-byte loads when K and N are multiples
+// of 4 and nothing is transposed). Both provide elemA, elemB, rowA4, rowB4 and storeRow.
 
 @compute @workgroup_size(WG_X, WG_Y)
 fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -7,6 +7,8 @@ import strided from '../../shaders/strided.wgsl?raw';
 import elementwise from '../../shaders/elementwise.wgsl?raw';
 import reduce from '../../shaders/reduce.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
+import matmulScalar from '../../shaders/matmul-scalar.wgsl?raw';
+import matmulVec4 from '../../shaders/matmul-vec4.wgsl?raw';
 import random from '../../shaders/random.wgsl?raw';
 
 export interface ShaderPiece {
@@ -19,7 +21,8 @@ const piece = (file: string, code: string): ShaderPiece => ({ file: `shaders/${f
 export const SHADERS = {
   elementwise: [piece('strided.wgsl', strided), piece('elementwise.wgsl', elementwise)],
   reduce: [piece('strided.wgsl', strided), piece('reduce.wgsl', reduce)],
-  matmul: [piece('matmul.wgsl', matmul)],
+  matmul: [piece('matmul-scalar.wgsl', matmulScalar), piece('matmul.wgsl', matmul)],
+  matmul_vec4: [piece('matmul-vec4.wgsl', matmulVec4), piece('matmul.wgsl', matmul)],
   random: [piece('random.wgsl', random)],
 } satisfies Record<string, ShaderPiece[]>;
 

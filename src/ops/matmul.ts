@@ -30,11 +30,13 @@ export interface MatmulConfig {
   wgY: number;
   /** tiled only */
   tileK: number;
+  /** use 16-byte loads when the shapes allow (K and N multiples of 4, no transposes) */
+  vec4: boolean;
 }
 
 // Measured by bench/matmul-tiles.ts (numbers in the README): CPU drivers want the barrier-free kernel.
-const CPU_DEFAULT: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16 };
-const GPU_DEFAULT: MatmulConfig = { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16 };
+const CPU_DEFAULT: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: true };
+const GPU_DEFAULT: MatmulConfig = { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16, vec4: true };
 let override: MatmulConfig | null = null;
 
 /** Chooses the kernel shape for subsequent matmuls (benchmarks and tuning); null restores the default. */
@@ -66,10 +68,15 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
   const batch = s.batch ?? 1;
   const out = empty(batch === 1 ? [s.m, s.n] : [batch, s.m, s.n]);
   const cfg = matmulConfig(rt);
-  const constants: Record<string, number | boolean> = { TRANS_A: !!s.transA, TRANS_B: !!s.transB, WG_X: cfg.wgX, WG_Y: cfg.wgY };
+  // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
+  const strideA = s.strideA ?? s.m * s.k;
+  const strideB = s.strideB ?? s.k * s.n;
+  const vec4 = cfg.vec4 && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0 && strideA % 4 === 0 && strideB % 4 === 0;
+  const constants: Record<string, number | boolean> = { WG_X: cfg.wgX, WG_Y: cfg.wgY };
+  if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
   if (cfg.entry === 'tiled') constants.TILE_K = cfg.tileK;
   rt.launch({
-    shader: 'matmul',
+    shader: vec4 ? 'matmul_vec4' : 'matmul',
     entry: cfg.entry,
     constants,
     bindings: { a: a.buffer, b: b.buffer, c: out.buffer },
@@ -77,8 +84,8 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
       M: s.m,
       N: s.n,
       K: s.k,
-      batchStrideA: s.strideA ?? s.m * s.k,
-      batchStrideB: s.strideB ?? s.k * s.n,
+      batchStrideA: strideA,
+      batchStrideB: strideB,
       batchStrideC: s.m * s.n,
     },
     workgroups: [Math.ceil(s.n / (4 * cfg.wgX)), Math.ceil(s.m / (4 * cfg.wgY)), batch],

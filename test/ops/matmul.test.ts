@@ -17,16 +17,20 @@ const shapes = [
   [4, 8, 12],
   [130, 3, 2],
   [2, 129, 3],
+  // K and N multiples of 4: the 16-byte-load variant
+  [5, 8, 4],
+  [33, 16, 20],
+  [1, 4, 4],
 ];
 
 const configs: wc.MatmulConfig[] = [
-  { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16 },
-  { entry: 'blocked', wgX: 16, wgY: 4, tileK: 16 },
-  { entry: 'tiled', wgX: 8, wgY: 8, tileK: 16 },
-  { entry: 'tiled', wgX: 4, wgY: 16, tileK: 8 },
+  { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: true },
+  { entry: 'blocked', wgX: 16, wgY: 4, tileK: 16, vec4: false },
+  { entry: 'tiled', wgX: 8, wgY: 8, tileK: 16, vec4: true },
+  { entry: 'tiled', wgX: 4, wgY: 16, tileK: 8, vec4: false },
 ];
 
-describe.each(configs)('matmul $entry $wgX x $wgY, tileK $tileK', (config) => {
+describe.each(configs)('matmul $entry $wgX x $wgY, tileK $tileK, vec4 $vec4', (config) => {
   it.each(shapes)('[%i, %i] x [%i, ·] forward and gradients', async (m, k, n) => {
     wc.setMatmulConfig(config);
     await checkOp({

@@ -1,0 +1,43 @@
+// Operand access for matmul.wgsl, any shape: scalar loads, so rows need no alignment, and TRANS_A / TRANS_B
+// read an operand from a buffer holding its transpose (A stored K x M, B stored N x K).
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read_write> c: array<f32>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+
+fn elemA(base: u32, m: u32, k: u32) -> f32 {
+  if (TRANS_A) { return a[base + k * params.M + m]; }
+  return a[base + m * params.K + k];
+}
+
+fn elemB(base: u32, k: u32, n: u32) -> f32 {
+  if (TRANS_B) { return b[base + n * params.K + k]; }
+  return b[base + k * params.N + n];
+}
+
+// A[m, k..k+3]
+fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> {
+  return vec4<f32>(elemA(base, m, k), elemA(base, m, k + 1u), elemA(base, m, k + 2u), elemA(base, m, k + 3u));
+}
+
+// B[k, n.x], B[k, n.y], ... (columns already clamped by the caller)
+fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
+  return vec4<f32>(elemB(base, k, n.x), elemB(base, k, n.y), elemB(base, k, n.z), elemB(base, k, n.w));
+}
+
+// Writes the part of C[m, n..n+3] that lies inside C.
+fn storeRow(base: u32, m: u32, n: u32, v: vec4<f32>) {
+  if (m >= params.M) { return; }
+  let i = base + m * params.N + n;
+  if (n + 3u < params.N) {
+    c[i] = v.x; c[i + 1u] = v.y; c[i + 2u] = v.z; c[i + 3u] = v.w;
+    return;
+  }
+  c[i] = v.x;
+  if (n + 1u < params.N) { c[i + 1u] = v.y; }
+  if (n + 2u < params.N) { c[i + 2u] = v.z; }
+}

@@ -1,0 +1,31 @@
+// Operand access for matmul.wgsl when K and N are multiples of 4 and neither operand is transposed: every
+// row piece is one aligned 16-byte load or store (the host checks the shapes before choosing this piece).
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> c: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> params: Params;
+
+fn elemA(base: u32, m: u32, k: u32) -> f32 {
+  let i = base + m * params.K + k;
+  return a[i / 4u][i % 4u];
+}
+
+fn elemB(base: u32, k: u32, n: u32) -> f32 {
+  let i = base + k * params.N + n;
+  return b[i / 4u][i % 4u];
+}
+
+fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> {
+  return a[(base + m * params.K + k) / 4u];
+}
+
+// n.x is a multiple of 4 and the block lies inside B, so the clamped lanes are n.x + 0..3.
+fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
+  return b[(base + k * params.N + n.x) / 4u];
+}
+
+fn storeRow(base: u32, m: u32, n: u32, v: vec4<f32>) {
+  if (m >= params.M) { return; }
+  c[(base + m * params.N + n) / 4u] = v;
+}

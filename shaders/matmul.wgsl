@@ -18,6 +18,31 @@ struct Params {
   batchStrideA: u32,
   batchStrideB: u32,
   batchStrideC: u32,
+  // where matrix 0 of each operand starts, so a launch can work on a slice of a bigger tensor
+  offsetA: u32,
+  offsetB: u32,
+  offsetC: u32,
+}
+
+// Epilogue, fused into the store instead of extra passes: a bias per row (conv: one per output channel) or per
+// column (linear: one per output feature), then an optional ReLU.
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+override BIAS: u32 = 0u;
+const NO_BIAS = 0u;
+const BIAS_PER_ROW = 1u;
+const BIAS_PER_COLUMN = 2u;
+override RELU: bool = false;
+
+fn epilogue(m: u32, n: u32, v: vec4<f32>) -> vec4<f32> {
+  var r = v;
+  if (BIAS == BIAS_PER_ROW) {
+    r += vec4<f32>(bias[min(m, params.M - 1u)]);
+  } else if (BIAS == BIAS_PER_COLUMN) {
+    let last = params.N - 1u;
+    r += vec4<f32>(bias[min(n, last)], bias[min(n + 1u, last)], bias[min(n + 2u, last)], bias[min(n + 3u, last)]);
+  }
+  if (RELU) { r = max(r, vec4<f32>(0.0)); }
+  return r;
 }
 
 override WG_X: u32 = 8u;       // invocations along N; each covers 4 columns
@@ -33,8 +58,8 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.y * 4u;
   let col = gid.x * 4u;
   if (row >= params.M || col >= params.N) { return; }
-  let baseA = gid.z * params.batchStrideA;
-  let baseB = gid.z * params.batchStrideB;
+  let baseA = params.offsetA + gid.z * params.batchStrideA;
+  let baseB = params.offsetB + gid.z * params.batchStrideB;
   let m0 = row;
   let m1 = min(row + 1u, params.M - 1u);
   let m2 = min(row + 2u, params.M - 1u);
@@ -67,11 +92,11 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
     acc2 += elemA(baseA, m2, k) * bk;
     acc3 += elemA(baseA, m3, k) * bk;
   }
-  let baseC = gid.z * params.batchStrideC;
-  storeRow(baseC, row, col, acc0);
-  storeRow(baseC, row + 1u, col, acc1);
-  storeRow(baseC, row + 2u, col, acc2);
-  storeRow(baseC, row + 3u, col, acc3);
+  let baseC = params.offsetC + gid.z * params.batchStrideC;
+  storeRow(baseC, row, col, epilogue(row, col, acc0));
+  storeRow(baseC, row + 1u, col, epilogue(row + 1u, col, acc1));
+  storeRow(baseC, row + 2u, col, epilogue(row + 2u, col, acc2));
+  storeRow(baseC, row + 3u, col, epilogue(row + 3u, col, acc3));
 }
 
 override TILE_M: u32 = 4u * WG_Y;
@@ -93,8 +118,8 @@ fn tileRowB(k: u32, col: u32) -> vec4<f32> {
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let tileRow = wid.y * TILE_M;
   let tileCol = wid.x * TILE_N;
-  let baseA = wid.z * params.batchStrideA;
-  let baseB = wid.z * params.batchStrideB;
+  let baseA = params.offsetA + wid.z * params.batchStrideA;
+  let baseB = params.offsetB + wid.z * params.batchStrideB;
   let threads = WG_X * WG_Y;
   let t = lid.y * WG_X + lid.x;
   let r = lid.y * 4u;   // this invocation's rows and columns inside the tile
@@ -140,9 +165,9 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   let row = tileRow + r;
   let col = tileCol + q;
   if (col >= params.N) { return; }
-  let baseC = wid.z * params.batchStrideC;
-  storeRow(baseC, row, col, acc0);
-  storeRow(baseC, row + 1u, col, acc1);
-  storeRow(baseC, row + 2u, col, acc2);
-  storeRow(baseC, row + 3u, col, acc3);
+  let baseC = params.offsetC + wid.z * params.batchStrideC;
+  storeRow(baseC, row, col, epilogue(row, col, acc0));
+  storeRow(baseC, row + 1u, col, epilogue(row + 1u, col, acc1));
+  storeRow(baseC, row + 2u, col, epilogue(row + 2u, col, acc2));
+  storeRow(baseC, row + 3u, col, epilogue(row + 3u, col, acc3));
 }

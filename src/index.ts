@@ -19,6 +19,10 @@ export { matmul, setMatmulConfig, type MatmulConfig } from './ops/matmul';
 export { sum } from './ops/sum';
 export { mean } from './ops/mean';
 export { reshape, flatten } from './ops/reshape';
+export { conv2d, type Conv2dOptions } from './ops/conv2d';
+export { softmax } from './ops/softmax';
+export { logSoftmax } from './ops/logsoftmax';
+export { crossEntropy } from './ops/crossentropy';
 
 import { runtime } from './gpu/runtime';
 

@@ -54,12 +54,17 @@ export function save(x: Tensor): Tensor {
   return t;
 }
 
-/** Records `out = op(inputs)` if any input needs a gradient; `saved` are tensors made by save(). */
+/**
+ * Records `out = op(inputs)` if any input needs a gradient. `saved` are tensors the rule reads: views made by
+ * save(), or internal tensors of the op (an argmax, a mask); the node disposes them when it is done.
+ */
 export function record(op: string, out: Tensor, inputs: Tensor[], rule: BackwardRule, saved: Tensor[] = []): Tensor {
   if (!needsGrad(...inputs)) {
     saved.forEach((t) => t.dispose());
     return out;
   }
+  // The node owns what it saved: a scope closing around the forward pass must not free it before backward.
+  saved.forEach(untrack);
   const parents = inputs.map((t) => t.node);
   parents.forEach((p) => p && p.refs++);
   const leaves = inputs.map((t) => (!t.node && t.requiresGrad ? t : null));

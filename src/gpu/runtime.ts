@@ -36,6 +36,8 @@ export class Runtime {
   private compileErrors: string[] = [];
   private gpuErrors: string[] = [];
   lostReason: string | null = null;
+  /** bound where a kernel declares an optional input that a launch does not use (e.g. matmul's bias) */
+  readonly placeholder: GPUBuffer;
 
   constructor(
     readonly device: GPUDevice,
@@ -46,6 +48,7 @@ export class Runtime {
     this.kernels = new KernelCache(device, (m) => this.compileErrors.push(m));
     this.uniforms = new UniformCache(device, (b) => this.batch.onSubmit(() => b.destroy()));
     this.bindGroups = new BindGroupCache(device);
+    this.placeholder = device.createBuffer({ size: 256, usage: 0x80 /* STORAGE */, label: 'placeholder' });
     const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
     this.adapter = { ...info, features: [...device.features].map(String), cpu: /swiftshader|llvmpipe|lavapipe/i.test(text) };
     device.addEventListener('uncapturederror', (event) => {

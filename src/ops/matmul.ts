@@ -2,6 +2,7 @@ import { empty, type Tensor } from '../tensor';
 import { runtime, type Runtime } from '../gpu/runtime';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
+import { shaderConstant } from '../gpu/shaders';
 
 /**
  * Matrix product. a: [m, k], b: [k, n] -> [m, n].
@@ -60,26 +61,42 @@ export interface GemmShape {
   batch?: number;
   strideA?: number;
   strideB?: number;
+  /** element offsets of matrix 0 in each operand, to work on a slice of a bigger tensor */
+  offsetA?: number;
+  offsetB?: number;
+  offsetC?: number;
+  /** write into this tensor instead of a new [batch?, m, n] one */
+  out?: Tensor;
+  /** fused epilogue: a bias per row of C ([m]) or per column ([n]), then an optional ReLU */
+  bias?: { tensor: Tensor; per: 'row' | 'column' };
+  relu?: boolean;
 }
 
-/** @internal C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor. No autograd. */
+/** @internal C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor (or `s.out`). No autograd. */
 export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
   const rt = runtime();
   const batch = s.batch ?? 1;
-  const out = empty(batch === 1 ? [s.m, s.n] : [batch, s.m, s.n]);
+  const out = s.out ?? empty(batch === 1 ? [s.m, s.n] : [batch, s.m, s.n]);
+  const [offsetA, offsetB, offsetC] = [s.offsetA ?? 0, s.offsetB ?? 0, s.offsetC ?? 0];
   const cfg = matmulConfig(rt);
   // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
   const strideA = s.strideA ?? s.m * s.k;
   const strideB = s.strideB ?? s.k * s.n;
-  const vec4 = cfg.vec4 && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0 && strideA % 4 === 0 && strideB % 4 === 0;
-  const constants: Record<string, number | boolean> = { WG_X: cfg.wgX, WG_Y: cfg.wgY };
+  const aligned = [strideA, strideB, offsetA, offsetB, offsetC].every((v) => v % 4 === 0);
+  const vec4 = cfg.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
+  const constants: Record<string, number | boolean> = {
+    WG_X: cfg.wgX,
+    WG_Y: cfg.wgY,
+    BIAS: shaderConstant('matmul', !s.bias ? 'NO_BIAS' : s.bias.per === 'row' ? 'BIAS_PER_ROW' : 'BIAS_PER_COLUMN'),
+    RELU: !!s.relu,
+  };
   if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
   if (cfg.entry === 'tiled') constants.TILE_K = cfg.tileK;
   rt.launch({
     shader: vec4 ? 'matmul_vec4' : 'matmul',
     entry: cfg.entry,
     constants,
-    bindings: { a: a.buffer, b: b.buffer, c: out.buffer },
+    bindings: { a: a.buffer, b: b.buffer, c: out.buffer, bias: s.bias?.tensor.buffer ?? rt.placeholder },
     params: {
       M: s.m,
       N: s.n,
@@ -87,6 +104,9 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
       batchStrideA: strideA,
       batchStrideB: strideB,
       batchStrideC: s.m * s.n,
+      offsetA,
+      offsetB,
+      offsetC,
     },
     workgroups: [Math.ceil(s.n / (4 * cfg.wgX)), Math.ceil(s.m / (4 * cfg.wgY)), batch],
   });

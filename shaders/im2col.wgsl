@@ -1,0 +1,71 @@
+// The two data movements around convolution-as-GEMM, for a chunk of images starting at image `n0`:
+//   im2col: cols[n][(c*KH + i)*KW + j][p*Q + q] = x[n0 + n][c][p*SH - PH + i][q*SW - PW + j], 0 in the padding,
+//           so that out[n] = W[O, C*KH*KW] x cols[n] is the convolution, already in NCHW order.
+//   col2im: its adjoint, for grad-input: dx[n0 + n][c][h][w] = sum of dcols[n][(c, i, j)][(p, q)] over the
+//           (i, j, p, q) with p*SH - PH + i = h and q*SW - PW + j = w. One invocation per dx element gathers
+//           its terms (at most KH*KW of them), so no two invocations write the same element: no atomics.
+
+struct Params {
+  count: u32,   // elements written by this launch
+  n0: u32,      // first image of the chunk
+  C: u32, H: u32, W: u32,
+  P: u32, Q: u32,
+  KH: u32, KW: u32,
+  SH: u32, SW: u32,
+  PH: u32, PW: u32,
+}
+
+@group(0) @binding(0) var<storage, read> src: array<f32>;
+@group(0) @binding(1) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+override WORKGROUP: u32 = 256u;
+
+@compute @workgroup_size(WORKGROUP)
+fn im2col(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let pq = params.P * params.Q;
+  let ckk = params.C * params.KH * params.KW;
+  let q = e % params.Q;
+  let p = (e / params.Q) % params.P;
+  let row = (e / pq) % ckk;
+  let n = e / (pq * ckk);
+  let j = row % params.KW;
+  let i = (row / params.KW) % params.KH;
+  let c = row / (params.KW * params.KH);
+  // Unsigned arithmetic: a position left of or above the image wraps to a huge value and fails the test.
+  let h = p * params.SH + i - params.PH;
+  let w = q * params.SW + j - params.PW;
+  var v = 0.0;
+  if (h < params.H && w < params.W) {
+    v = src[((params.n0 + n) * params.C + c) * params.H * params.W + h * params.W + w];
+  }
+  dst[e] = v;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let w = e % params.W;
+  let h = (e / params.W) % params.H;
+  let c = (e / (params.W * params.H)) % params.C;
+  let n = e / (params.W * params.H * params.C);
+  let pq = params.P * params.Q;
+  let base = n * params.C * params.KH * params.KW * pq;
+  var s = 0.0;
+  for (var i = 0u; i < params.KH; i++) {
+    // p*SH = h + PH - i must be a non-negative multiple of SH below P*SH.
+    let ph = h + params.PH - i;
+    if (ph >= params.P * params.SH || ph % params.SH != 0u) { continue; }
+    let p = ph / params.SH;
+    for (var j = 0u; j < params.KW; j++) {
+      let qw = w + params.PW - j;
+      if (qw >= params.Q * params.SW || qw % params.SW != 0u) { continue; }
+      let q = qw / params.SW;
+      s += src[base + ((c * params.KH + i) * params.KW + j) * pq + p * params.Q + q];
+    }
+  }
+  dst[(params.n0 * params.C * params.H * params.W) + e] = s;
+}

@@ -1,0 +1,156 @@
+import { empty, type Tensor } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { record, save, needsGrad } from '../autograd/tape';
+import { formatShape } from '../shape';
+import { gemm } from './matmul';
+import { sumAxes } from './sum';
+import { binaryKernel } from './elementwise';
+import { reshape } from './reshape';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  /** fuse a ReLU into the output (and its gradient into backward) */
+  relu?: boolean;
+}
+
+/** im2col buffers are kept under this size by splitting the batch into chunks of whole images. */
+let maxColsBytes = 64 * 1024 * 1024;
+
+/** @internal tests force small chunks with this; null restores the default. */
+export function setIm2colLimit(bytes: number | null): void {
+  maxColsBytes = bytes ?? 64 * 1024 * 1024;
+}
+const WORKGROUP = 256;
+
+const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch).
+ * x: [N, C, H, W], w: [O, C, KH, KW], b: [O] -> [N, O, P, Q], P = floor((H + 2 PH - KH) / SH) + 1 (Q alike).
+ *
+ * Forward, per image n: out[n] = W[O, C*KH*KW] x cols[n] (+ b, ReLU fused into the GEMM's store), where
+ * cols = im2col(x) lays each receptive field out as a column.
+ * Backward, with cols recomputed from the saved x rather than kept:
+ *   dW = sum_n dy[n] [O, PQ] x cols[n]^T,   dx = col2im(W^T x dy[n]),   db = sum of dy over N, P, Q.
+ */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  const g = geometry(x, w, b ?? null, options);
+  const out = empty([g.N, g.O, g.P, g.Q]);
+  forEachChunk(g, (n0, nb) => {
+    const cols = im2col(x, g, n0, nb);
+    gemm(w, cols, {
+      m: g.O, n: g.PQ, k: g.CKK, batch: nb, strideA: 0, strideB: g.CKK * g.PQ,
+      out, offsetC: n0 * g.O * g.PQ,
+      bias: b ? { tensor: b, per: 'row' } : undefined, relu: !!options.relu,
+    });
+    cols.dispose();
+  });
+  const inputs = b ? [x, w, b] : [x, w];
+  if (!needsGrad(...inputs)) return out;
+  const sx = save(x);
+  const sw = save(w);
+  const sout = options.relu ? save(out) : null;
+  const saved = [sx, sw, ...(sout ? [sout] : [])];
+  return record('conv2d', out, inputs, (dyIn) => {
+    // d relu(z)/dz = 1 where the output is positive.
+    const dy = sout ? binaryKernel('conv2d', sout, dyIn, 'RELU_GRAD') : dyIn;
+    return [
+      () => gradInput(dy, sw, g),
+      () => gradWeight(dy, sx, g),
+      () => reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
+    ];
+  }, saved);
+}
+
+interface Geometry {
+  N: number; C: number; H: number; W: number;
+  O: number; KH: number; KW: number;
+  SH: number; SW: number; PH: number; PW: number;
+  P: number; Q: number; PQ: number; CKK: number;
+  chunk: number;
+}
+
+function geometry(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions): Geometry {
+  const fail = (why: string) =>
+    new Error(`webgpu-cnn conv2d: ${why} (x: ${formatShape(x.shape)}, w: ${formatShape(w.shape)}${b ? `, b: ${formatShape(b.shape)}` : ''})`);
+  if (x.shape.length !== 4) throw fail('x must be [N, C, H, W]');
+  if (w.shape.length !== 4) throw fail('w must be [O, C, KH, KW]');
+  const [N, C, H, W] = x.shape;
+  const [O, Cw, KH, KW] = w.shape;
+  if (Cw !== C) throw fail(`w has ${Cw} input channels, x has ${C}`);
+  if (b && (b.shape.length !== 1 || b.shape[0] !== O)) throw fail(`b must be [${O}]`);
+  const [SH, SW] = pair(options.stride ?? 1);
+  const [PH, PW] = pair(options.padding ?? 0);
+  if (![SH, SW].every((s) => Number.isInteger(s) && s >= 1)) throw fail(`stride ${JSON.stringify(options.stride)} must be positive integers`);
+  if (![PH, PW].every((p) => Number.isInteger(p) && p >= 0)) throw fail(`padding ${JSON.stringify(options.padding)} must be non-negative integers`);
+  const P = Math.floor((H + 2 * PH - KH) / SH) + 1;
+  const Q = Math.floor((W + 2 * PW - KW) / SW) + 1;
+  if (P < 1 || Q < 1) throw fail(`the ${KH}x${KW} kernel does not fit the ${H}x${W} image with padding ${PH},${PW}`);
+  const PQ = P * Q;
+  const CKK = C * KH * KW;
+  const perImage = CKK * PQ * 4;
+  const limit = Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
+  const chunk = Math.max(1, Math.min(N, Math.floor(limit / perImage)));
+  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, P, Q, PQ, CKK, chunk };
+}
+
+function forEachChunk(g: Geometry, fn: (n0: number, nb: number) => void): void {
+  for (let n0 = 0; n0 < g.N; n0 += g.chunk) fn(n0, Math.min(g.chunk, g.N - n0));
+}
+
+function windowParams(g: Geometry, n0: number, count: number) {
+  return { count, n0, C: g.C, H: g.H, W: g.W, P: g.P, Q: g.Q, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW };
+}
+
+/** cols[nb, C*KH*KW, P*Q] for images n0 .. n0+nb-1 of x. */
+function im2col(x: Tensor, g: Geometry, n0: number, nb: number): Tensor {
+  const rt = runtime();
+  const cols = empty([nb, g.CKK, g.PQ]);
+  rt.launch({
+    shader: 'im2col', entry: 'im2col', constants: { WORKGROUP },
+    bindings: { src: x.buffer, dst: cols.buffer },
+    params: windowParams(g, n0, cols.size),
+    workgroups: rt.grid1d(Math.ceil(cols.size / WORKGROUP)),
+  });
+  return cols;
+}
+
+function gradInput(dy: Tensor, w: Tensor, g: Geometry): Tensor {
+  const rt = runtime();
+  const dx = empty([g.N, g.C, g.H, g.W]);
+  forEachChunk(g, (n0, nb) => {
+    // dcols[n] = W^T [CKK, O] x dy[n] [O, PQ]
+    const dcols = gemm(w, dy, { m: g.CKK, n: g.PQ, k: g.O, transA: true, batch: nb, strideA: 0, strideB: g.O * g.PQ, offsetB: n0 * g.O * g.PQ });
+    const count = nb * g.C * g.H * g.W;
+    rt.launch({
+      shader: 'im2col', entry: 'col2im', constants: { WORKGROUP },
+      bindings: { src: dcols.buffer, dst: dx.buffer },
+      params: windowParams(g, n0, count),
+      workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
+    });
+    dcols.dispose();
+  });
+  return dx;
+}
+
+function gradWeight(dy: Tensor, x: Tensor, g: Geometry): Tensor {
+  let total: Tensor | null = null;
+  forEachChunk(g, (n0, nb) => {
+    const cols = im2col(x, g, n0, nb);
+    // per image: dy[n] [O, PQ] x cols[n]^T [PQ, CKK], then summed over the chunk's images
+    const perImage = gemm(dy, cols, { m: g.O, n: g.CKK, k: g.PQ, transB: true, batch: nb, strideA: g.O * g.PQ, offsetA: n0 * g.O * g.PQ, strideB: g.CKK * g.PQ });
+    cols.dispose();
+    const part = nb === 1 ? perImage : sumAxes(perImage, [0], false);
+    if (part !== perImage) perImage.dispose();
+    if (total) {
+      const next = binaryKernel('conv2d', total, part, 'ADD');
+      total.dispose();
+      part.dispose();
+      total = next;
+    } else {
+      total = part;
+    }
+  });
+  return reshape(total!, [g.O, g.C, g.KH, g.KW]);
+}

@@ -1,0 +1,72 @@
+import { empty, tensor, Tensor } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { record, needsGrad } from '../autograd/tape';
+import { formatShape } from '../shape';
+import { launchRows } from './softmax';
+import { sumAxes } from './sum';
+
+const WORKGROUP = 64;
+
+/**
+ * Softmax cross-entropy of logits and integer class labels, averaged over the batch, fused into one kernel.
+ * logits: [N, K], labels: Int32Array | number[] | Tensor [N] (class indices) -> [] (a scalar).
+ * loss = mean_n (log sum_k exp(x[n, k]) - x[n, label[n]]);  d/dx[n, k] = (softmax[n, k] - [k = label[n]]) / N.
+ */
+export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor): Tensor {
+  if (logits.shape.length !== 2) {
+    throw new Error(`webgpu-cnn crossEntropy: logits must be [N, K], got ${formatShape(logits.shape)}`);
+  }
+  const [N, K] = logits.shape;
+  const labelTensor = labelsOnGpu(labels, N, K);
+  const rt = runtime();
+  const losses = empty([N]);
+  const probs = empty([N, K]);
+  launchRows('cross_entropy', false, N, { axis: K, inner: 1 }, {
+    x: logits.buffer,
+    labels: labelTensor.buffer,
+    out: losses.buffer,
+    probs: probs.buffer,
+  });
+  const out = sumAxes(losses, [0], false, 1 / N, 'crossEntropy');
+  losses.dispose();
+  const ownLabels = labelTensor !== labels;
+  if (!needsGrad(logits)) {
+    probs.dispose();
+    if (ownLabels) labelTensor.dispose();
+    return out;
+  }
+  // `out` came from sumAxes, which recorded nothing (losses does not require grad); this op records itself.
+  return record('crossEntropy', out, [logits], (dy) => [
+    () => {
+      const dx = empty([N, K]);
+      rt.launch({
+        shader: 'softmax',
+        entry: 'cross_entropy_backward',
+        constants: { WORKGROUP },
+        bindings: { x: probs.buffer, labels: labelTensor.buffer, dy: dy.buffer, out: dx.buffer },
+        params: { rows: N, axis: K, inner: 1 },
+        workgroups: rt.grid1d(Math.ceil((N * K) / WORKGROUP)),
+      });
+      return dx;
+    },
+  ], ownLabels ? [probs, labelTensor] : [probs]);
+}
+
+function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, N: number, K: number): Tensor {
+  if (labels instanceof Tensor) {
+    if (labels.size !== N || labels.shape.length !== 1) {
+      throw new Error(`webgpu-cnn crossEntropy: labels must be [${N}] to match logits [${N}, ${K}], got ${formatShape(labels.shape)}`);
+    }
+    return labels;
+  }
+  if (labels.length !== N) {
+    throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits [${N}, ${K}]; expected ${N}`);
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!Number.isInteger(l) || l < 0 || l >= K) {
+      throw new Error(`webgpu-cnn crossEntropy: label ${l} at index ${i} is not a class index in [0, ${K})`);
+    }
+  }
+  return tensor(Float32Array.from(labels), [N]);
+}

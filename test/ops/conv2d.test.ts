@@ -1,0 +1,85 @@
+import { beforeAll, expect, it } from 'vitest';
+import * as wc from '../../src/index';
+import { checkOp, setup } from '../helpers';
+import { conv2dRef } from '../reference/conv';
+import { setIm2colLimit } from '../../src/ops/conv2d';
+import { generator } from '../reference/array';
+
+beforeAll(setup);
+
+type Case = { x: number[]; w: number[]; stride?: [number, number]; padding?: [number, number]; bias?: boolean };
+
+// Batch 1, 1/3/7 channels, 7x5 images, kernels 1, 3 and 5, stride 2 with a remainder, padding 2, non-square.
+const cases: Case[] = [
+  { x: [1, 1, 7, 5], w: [1, 1, 1, 1] },
+  { x: [1, 1, 7, 5], w: [2, 1, 3, 3], bias: true },
+  { x: [2, 3, 7, 5], w: [4, 3, 3, 3], padding: [1, 1], bias: true },
+  { x: [1, 7, 7, 5], w: [3, 7, 5, 5], padding: [2, 2] },
+  { x: [2, 3, 7, 5], w: [5, 3, 3, 3], stride: [2, 2], bias: true },
+  { x: [2, 3, 7, 5], w: [5, 3, 3, 3], stride: [2, 2], padding: [1, 1] },
+  { x: [1, 2, 6, 9], w: [3, 2, 2, 4], stride: [1, 2], padding: [0, 1], bias: true },
+  { x: [3, 1, 5, 5], w: [1, 1, 5, 5], padding: [2, 2], bias: true },
+];
+
+it.each(cases)('conv2d x%j w%j stride %j padding %j', async ({ x, w, stride = [1, 1], padding = [0, 0], bias }) => {
+  await checkOp({
+    shapes: bias ? [x, w, [w[0]]] : [x, w],
+    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding }),
+    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding),
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
+});
+
+it('fuses a ReLU into the output and its gradient', async () => {
+  await checkOp({
+    shapes: [[2, 3, 6, 5], [4, 3, 3, 3], [4]],
+    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 1, relu: true }),
+    ref: (rx, rw, rb) => {
+      const r = conv2dRef(rx, rw, rb, [1, 1], [1, 1]);
+      return { ...r, data: r.data.map((v) => Math.max(v, 0)) };
+    },
+  });
+});
+
+it('matches the reference on randomly drawn shapes and attributes', async () => {
+  const next = generator(2024);
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  for (let trial = 0; trial < 8; trial++) {
+    const k = [int(1, 4), int(1, 4)] as [number, number];
+    const stride = [int(1, 3), int(1, 3)] as [number, number];
+    const padding = [int(0, k[0] - 1), int(0, k[1] - 1)] as [number, number];
+    const x = [int(1, 3), int(1, 4), int(k[0], 9), int(k[1], 9)];
+    const w = [int(1, 5), x[1], ...k];
+    await checkOp({
+      shapes: [x, w, [w[0]]],
+      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding }),
+      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, stride, padding),
+      seed: trial + 1,
+      rtol: 1e-5,
+      atol: 1e-5,
+    });
+  }
+});
+
+it('splits the batch into chunks when im2col would grow too big, without changing the result', async () => {
+  // One image's im2col here is 2*3*3 x 6*11 floats, 4.75 KB: a 20 KB cap makes chunks of 4 images and a last of 1.
+  setIm2colLimit(20_000);
+  try {
+    await checkOp({
+      shapes: [[5, 2, 12, 11], [3, 2, 3, 3], [3]],
+      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 1, stride: [2, 1] }),
+      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, [2, 1], [1, 1]),
+    });
+  } finally {
+    setIm2colLimit(null);
+  }
+});
+
+it('rejects mismatched shapes with the op, the shapes and what was expected', () => {
+  const x = wc.zeros([1, 3, 8, 8]);
+  expect(() => wc.conv2d(x, wc.zeros([4, 2, 3, 3]))).toThrow(/conv2d: w has 2 input channels, x has 3 \(x: \[1, 3, 8, 8\], w: \[4, 2, 3, 3\]\)/);
+  expect(() => wc.conv2d(x, wc.zeros([4, 3, 9, 9]))).toThrow(/conv2d: the 9x9 kernel does not fit the 8x8 image/);
+  expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3]), wc.zeros([3]))).toThrow(/conv2d: b must be \[4\]/);
+  expect(() => wc.conv2d(wc.zeros([3, 8, 8]), wc.zeros([4, 3, 3, 3]))).toThrow(/conv2d: x must be \[N, C, H, W\]/);
+});

@@ -11,13 +11,27 @@ struct Params {
   stddev: f32,
 }
 
+// Inverted dropout (the `dropout` entry): out[i] = x[i] * scale where element i is kept, which happens with
+// probability 1 - p, else 0. Element i's fate depends only on (seed, i), so the same launch over dy with the
+// same seed is the backward pass, and no mask needs to be stored.
+struct DropoutParams {
+  count: u32,
+  seed: u32,
+  p: f32,       // probability of dropping an element, in [0, 1)
+  scale: f32,   // 1 / (1 - p)
+}
+
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;
 @group(0) @binding(1) var<uniform> params: Params;
+@group(0) @binding(2) var<storage, read> x: array<f32>;  // dropout's input (or upstream gradient)
+@group(0) @binding(3) var<uniform> dropoutParams: DropoutParams;
 
 override DISTRIBUTION: u32 = 0u;
 override WORKGROUP: u32 = 256u;
 const UNIFORM = 0u;
 const NORMAL = 1u;
+// Mixed into dropout's seed so that its masks are a stream apart from fill's values for the same seed.
+const DROPOUT_STREAM = 0x9e3779b9u;
 
 fn pcg(v: u32) -> u32 {
   let state = v * 747796405u + 2891336453u;
@@ -43,4 +57,13 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let u2 = unit(pcg(key ^ pcg(2u * i + 1u)));
     out[i] = params.mean + params.stddev * sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
   }
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = gid.x + gid.y * nwg.x * WORKGROUP;
+  if (i >= dropoutParams.count) { return; }
+  let key = pcg(dropoutParams.seed ^ DROPOUT_STREAM);
+  let keep = unit(pcg(key ^ pcg(i))) >= dropoutParams.p;
+  out[i] = select(0.0, x[i] * dropoutParams.scale, keep);
 }

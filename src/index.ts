@@ -7,7 +7,7 @@ export { Tensor, tensor, scope, memory, type MemoryInfo, type TensorOptions } fr
 export { noGrad } from './autograd/tape';
 
 export { full, zeros, ones } from './ops/fill';
-export { rand, randn, type RandomOptions } from './ops/random';
+export { rand, randn, manualSeed, type RandomOptions } from './ops/random';
 export { add } from './ops/add';
 export { sub } from './ops/sub';
 export { mul } from './ops/mul';
@@ -20,9 +20,18 @@ export { sum } from './ops/sum';
 export { mean } from './ops/mean';
 export { reshape, flatten } from './ops/reshape';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
+export { linear } from './ops/linear';
+export { maxPool2d } from './ops/maxpool2d';
+export { avgPool2d } from './ops/avgpool2d';
+export type { Pool2dOptions } from './ops/pool';
+export { batchNorm2d, type BatchNormOptions } from './ops/batchnorm2d';
+export { dropout, type DropoutOptions } from './ops/dropout';
 export { softmax } from './ops/softmax';
 export { logSoftmax } from './ops/logsoftmax';
 export { crossEntropy } from './ops/crossentropy';
+
+export * as nn from './nn/index';
+export * as optim from './optim/index';
 
 import { runtime } from './gpu/runtime';
 

@@ -119,6 +119,21 @@ export function tensor(data: Float32Array | readonly number[], shape?: readonly 
   return out;
 }
 
+/**
+ * @internal Overwrites `dst`'s values in place, keeping its identity (parameters loaded from a file, restored
+ * state): from another tensor of the same size (a GPU copy) or from CPU data. Ordered after recorded work.
+ */
+export function assign(dst: Tensor, src: Tensor | Float32Array): void {
+  const size = src instanceof Tensor ? src.size : src.length;
+  if (size !== dst.size) {
+    throw new Error(`webgpu-cnn assign: ${size} values for a tensor of shape ${formatShape(dst.shape)} (${dst.size} elements)`);
+  }
+  if (size === 0) return;
+  const batch = dst.storage.rt.batch;
+  if (src instanceof Tensor) batch.copy(src.buffer, dst.buffer, size * 4);
+  else batch.upload(dst.buffer, src);
+}
+
 /** @internal an uninitialised tensor for an op to write into */
 export function empty(shape: readonly number[], rt: Runtime = runtime()): Tensor {
   const bytes = sizeOf(shape) * 4;

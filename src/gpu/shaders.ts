@@ -10,6 +10,11 @@ import matmul from '../../shaders/matmul.wgsl?raw';
 import matmulScalar from '../../shaders/matmul-scalar.wgsl?raw';
 import matmulVec4 from '../../shaders/matmul-vec4.wgsl?raw';
 import random from '../../shaders/random.wgsl?raw';
+import batchnorm from '../../shaders/batchnorm.wgsl?raw';
+import pool from '../../shaders/pool.wgsl?raw';
+import im2col from '../../shaders/im2col.wgsl?raw';
+import softmax from '../../shaders/softmax.wgsl?raw';
+import optim from '../../shaders/optim.wgsl?raw';
 
 export interface ShaderPiece {
   file: string;
@@ -24,6 +29,11 @@ export const SHADERS = {
   matmul: [piece('matmul-scalar.wgsl', matmulScalar), piece('matmul.wgsl', matmul)],
   matmul_vec4: [piece('matmul-vec4.wgsl', matmulVec4), piece('matmul.wgsl', matmul)],
   random: [piece('random.wgsl', random)],
+  batchnorm: [piece('strided.wgsl', strided), piece('batchnorm.wgsl', batchnorm)],
+  pool: [piece('strided.wgsl', strided), piece('pool.wgsl', pool)],
+  im2col: [piece('strided.wgsl', strided), piece('im2col.wgsl', im2col)],
+  softmax: [piece('softmax.wgsl', softmax)],
+  optim: [piece('optim.wgsl', optim)],
 } satisfies Record<string, ShaderPiece[]>;
 
 export type ShaderName = keyof typeof SHADERS;

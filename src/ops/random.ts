@@ -4,7 +4,19 @@ import { checkShape } from '../shape';
 import { shaderConstant } from '../gpu/shaders';
 
 const WORKGROUP = 256;
-let unseeded = 0x2545f491;
+const DEFAULT_SEED = 0x2545f491;
+let unseeded = DEFAULT_SEED;
+
+/** Restarts the sequence of seeds used when none is given (parameter initialisation, rand without a seed). */
+export function manualSeed(seed: number): void {
+  unseeded = (seed ^ DEFAULT_SEED) >>> 0;
+}
+
+/** The next seed of that sequence. */
+export function nextSeed(): number {
+  unseeded = (Math.imul(unseeded, 1664525) + 1013904223) >>> 0;
+  return unseeded;
+}
 
 export interface RandomOptions {
   /** the same seed gives the same values, on any device */
@@ -27,7 +39,7 @@ function fill(shape: readonly number[], distribution: 'UNIFORM' | 'NORMAL', seed
   const rt = runtime();
   const out = empty(shape, rt);
   // Without a seed, each call draws the next of a fixed sequence: reproducible runs, distinct tensors.
-  const s = seed ?? (unseeded = (Math.imul(unseeded, 1664525) + 1013904223) >>> 0);
+  const s = seed ?? nextSeed();
   rt.launch({
     shader: 'random',
     entry: 'fill',

@@ -1,0 +1,144 @@
+// Batch normalisation of NCHW tensors, per channel c, like PyTorch's BatchNorm2d:
+//   y = xhat * gamma[c] + beta[c],   xhat = (x - mean[c]) * invstd[c],   invstd = 1 / sqrt(var[c] + eps)
+// Training takes mean and the biased var over (N, H, W) and moves the running statistics towards them;
+// eval takes the running statistics as they are.
+//
+// The kernels, in the order the op launches them:
+//   stats            one workgroup per channel. TRAINING: a tree sum for the mean, then one for the squared
+//                    deviations from it (two passes: no cancellation as in E[x^2] - mean^2); invocation 0
+//                    writes channelStats[c] = (mean, invstd) and updates runningMean and runningVar in place.
+//                    Eval: copies the running statistics into channelStats, so that backward sees what forward
+//                    used even if they change later.
+//   normalize        one invocation per element of y.
+//   backward_reduce  one workgroup per channel: dbeta[c] = sum dy, dgamma[c] = sum dy * xhat.
+//   backward_input   one invocation per element of dx (training, where mean and var depend on x).
+//   backward_scale   one invocation per element of dx (eval: dx = dy * gamma * invstd).
+// Element i of x is in channel (i / spatial) % channels; channelOffset() finds a channel's r-th element.
+
+struct Params {
+  count: u32,     // N * C * H * W
+  batch: u32,     // N
+  channels: u32,  // C
+  spatial: u32,   // H * W
+  momentum: f32,  // running <- (1 - momentum) * running + momentum * batch statistic
+  eps: f32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> gamma: array<f32>;
+@group(0) @binding(2) var<storage, read> beta: array<f32>;
+// The running statistics, [C] each; only `stats` in TRAINING writes them.
+@group(0) @binding(3) var<storage, read_write> runningMean: array<f32>;
+@group(0) @binding(4) var<storage, read_write> runningVar: array<f32>;
+// (mean, invstd) per channel: written by `stats`, read by the other kernels.
+@group(0) @binding(5) var<storage, read_write> channelStats: array<vec2<f32>>;
+// y in `normalize`, dx in the backward kernels.
+@group(0) @binding(6) var<storage, read_write> out: array<f32>;
+@group(0) @binding(7) var<storage, read> dy: array<f32>;
+// Per-channel sums: written by `backward_reduce`, read by `backward_input`.
+@group(0) @binding(8) var<storage, read_write> dgamma: array<f32>;
+@group(0) @binding(9) var<storage, read_write> dbeta: array<f32>;
+@group(0) @binding(10) var<uniform> params: Params;
+
+// Per-channel kernels: a power of two, the tree halves it each step. Per-element kernels: any size.
+override WORKGROUP: u32 = 64u;
+override TRAINING: bool = true;
+
+var<workgroup> partial: array<vec2<f32>, WORKGROUP>;
+
+// Offset in x of the r-th element (r < batch * spatial) of channel c.
+fn channelOffset(c: u32, r: u32) -> u32 {
+  return ((r / params.spatial) * params.channels + c) * params.spatial + r % params.spatial;
+}
+
+// Sum of every invocation's `value`, returned to all of them. Call in uniform control flow.
+fn workgroupSum(lid: u32, value: vec2<f32>) -> vec2<f32> {
+  partial[lid] = value;
+  workgroupBarrier();
+  for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
+    if (lid < half) { partial[lid] += partial[lid + half]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier(); // all have read the total before a next call writes partial again
+  return total;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+         @builtin(local_invocation_index) lid: u32) {
+  // Uniform across the workgroup, so returning keeps the barriers below in uniform control flow.
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= params.channels) { return; }
+  if (!TRAINING) {
+    if (lid == 0u) { channelStats[c] = vec2(runningMean[c], inverseSqrt(runningVar[c] + params.eps)); }
+    return;
+  }
+  let m = params.batch * params.spatial;
+  var s = 0.0;
+  for (var r = lid; r < m; r += WORKGROUP) {
+    s += x[channelOffset(c, r)];
+  }
+  let mean = workgroupSum(lid, vec2(s, 0.0)).x / f32(m);
+  var d = 0.0;
+  for (var r = lid; r < m; r += WORKGROUP) {
+    let v = x[channelOffset(c, r)] - mean;
+    d += v * v;
+  }
+  let variance = workgroupSum(lid, vec2(d, 0.0)).x / f32(m); // biased: normalises this batch
+  if (lid == 0u) {
+    channelStats[c] = vec2(mean, inverseSqrt(variance + params.eps));
+    let k = params.momentum;
+    runningMean[c] = (1.0 - k) * runningMean[c] + k * mean;
+    // Unbiased for the running estimate, as PyTorch does; the op requires m > 1 in training.
+    runningVar[c] = (1.0 - k) * runningVar[c] + k * variance * f32(m) / f32(m - 1u);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn normalize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatId(gid, nwg, WORKGROUP);
+  if (i >= params.count) { return; }
+  let c = (i / params.spatial) % params.channels;
+  let s = channelStats[c];
+  out[i] = (x[i] - s.x) * s.y * gamma[c] + beta[c];
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let c = wid.x + wid.y * nwg.x;
+  if (c >= params.channels) { return; }
+  let s = channelStats[c];
+  let m = params.batch * params.spatial;
+  // .x: sum dy, .y: sum dy * (x - mean); invstd is factored out of the second sum.
+  var acc = vec2(0.0, 0.0);
+  for (var r = lid; r < m; r += WORKGROUP) {
+    let k = channelOffset(c, r);
+    acc += vec2(dy[k], dy[k] * (x[k] - s.x));
+  }
+  let total = workgroupSum(lid, acc);
+  if (lid == 0u) {
+    dbeta[c] = total.x;
+    dgamma[c] = total.y * s.y;
+  }
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn backward_input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatId(gid, nwg, WORKGROUP);
+  if (i >= params.count) { return; }
+  let c = (i / params.spatial) % params.channels;
+  let s = channelStats[c];
+  let m = f32(params.batch * params.spatial);
+  let xhat = (x[i] - s.x) * s.y;
+  out[i] = gamma[c] * s.y / m * (m * dy[i] - dbeta[c] - xhat * dgamma[c]);
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn backward_scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatId(gid, nwg, WORKGROUP);
+  if (i >= params.count) { return; }
+  let c = (i / params.spatial) % params.channels;
+  out[i] = dy[i] * gamma[c] * channelStats[c].y;
+}

@@ -1,0 +1,158 @@
+// 2-D max and average pooling over NCHW images, forward and backward, like PyTorch (floor mode).
+//
+// Output pixel (p, q) of an image plane pools the window of rows p*strideH - padH .. + kernelH - 1 and columns
+// q*strideW - padW .. + kernelW - 1; window positions outside the image are padding.
+//   max: padding acts as -inf; the forward also writes, per output element, the flat index into x of the
+//        element it picked (the first maximum in row-major window order; a NaN wins, as in PyTorch).
+//   avg: padding counts as zeros in the divisor (PyTorch's count_include_pad=True): always kernelH*kernelW.
+//
+// Entry points: maxForward, avgForward, maxBackward, avgBackward. The mode is the entry point rather than an
+// override constant because max and avg bind different buffers (only max has an argmax).
+//
+// Threads: one invocation per element, numbered in row-major order over the tensor it writes, so neither
+// atomics nor workgroup memory are needed. The forward entries write the output [N, C, P, Q] (count = N*C*P*Q)
+// and gather their window. The backward entries write dx [N, C, H, W] (count = N*C*H*W): each input element
+// gathers from the output windows that cover it, the same set for max and avg, and max keeps only the
+// windows whose saved argmax is this very element. Large problems launch a 2-D grid of workgroups
+// (flatId, from strided.wgsl).
+
+struct Params {
+  count: u32,    // elements written by this dispatch
+  H: u32,        // input height and width
+  W: u32,
+  P: u32,        // output height and width
+  Q: u32,
+  kernelH: u32,
+  kernelW: u32,
+  strideH: u32,
+  strideW: u32,
+  padH: u32,
+  padW: u32,
+}
+
+// Each entry point binds only the variables it uses (its layout is reflected per entry point).
+@group(0) @binding(0) var<storage, read> x: array<f32>;              // forward input  [N, C, H, W]
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;      // forward output [N, C, P, Q]
+@group(0) @binding(2) var<storage, read_write> argmaxOut: array<u32>; // maxForward: flat index into x, [N, C, P, Q]
+@group(0) @binding(3) var<storage, read> argmax: array<u32>;         // maxBackward: argmaxOut saved by maxForward
+@group(0) @binding(4) var<storage, read> dy: array<f32>;             // backward: gradient of the output [N, C, P, Q]
+@group(0) @binding(5) var<storage, read_write> dx: array<f32>;       // backward: gradient of the input  [N, C, H, W]
+@group(0) @binding(6) var<uniform> params: Params;
+
+override WORKGROUP: u32 = 64u;
+
+// Never a flat index: a window with no element inside the image (impossible when padding <= kernel / 2).
+const NO_INDEX = 0xffffffffu;
+
+// The window of output element `o` clipped to the image: rows h0..h1-1, columns w0..w1-1 of plane `plane`.
+struct Window {
+  plane: u32,
+  h0: u32,
+  h1: u32,
+  w0: u32,
+  w1: u32,
+}
+
+fn windowOf(o: u32) -> Window {
+  let q = o % params.Q;
+  let p = (o / params.Q) % params.P;
+  let plane = o / (params.Q * params.P);
+  let top = i32(p * params.strideH) - i32(params.padH);
+  let left = i32(q * params.strideW) - i32(params.padW);
+  let h0 = u32(max(top, 0));
+  let h1 = u32(clamp(top + i32(params.kernelH), 0, i32(params.H)));
+  let w0 = u32(max(left, 0));
+  let w1 = u32(clamp(left + i32(params.kernelW), 0, i32(params.W)));
+  return Window(plane, h0, h1, w0, w1);
+}
+
+// The output rows (or columns) whose windows cover input row (or column) `i`: lo..hi-1, clipped to 0..size-1.
+// Window r covers i when r*stride - pad <= i <= r*stride - pad + kernel - 1.
+fn coveringRange(i: u32, kernel: u32, stride: u32, pad: u32, size: u32) -> vec2<u32> {
+  let shifted = i + pad;  // i in padded coordinates
+  let lo = select(0u, (shifted + 1u - kernel + stride - 1u) / stride, shifted + 1u > kernel);
+  let hi = min(shifted / stride + 1u, size);
+  return vec2<u32>(lo, max(lo, hi));
+}
+
+fn isNan(v: f32) -> bool {
+  // By bits: compilers may fold v != v to false.
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn maxForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flatId(gid, nwg, WORKGROUP);
+  if (o >= params.count) { return; }
+  let win = windowOf(o);
+  let base = win.plane * params.H * params.W;
+  // The window's first element always takes over (bestIndex == NO_INDEX), so -inf inputs are handled too.
+  var best = 0.0;
+  var bestIndex = NO_INDEX;
+  for (var h = win.h0; h < win.h1; h++) {
+    for (var w = win.w0; w < win.w1; w++) {
+      let i = base + h * params.W + w;
+      let v = x[i];
+      if (v > best || bestIndex == NO_INDEX || isNan(v)) {
+        best = v;
+        bestIndex = i;
+      }
+    }
+  }
+  out[o] = best;
+  argmaxOut[o] = bestIndex;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn avgForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flatId(gid, nwg, WORKGROUP);
+  if (o >= params.count) { return; }
+  let win = windowOf(o);
+  let base = win.plane * params.H * params.W;
+  var s = 0.0;
+  for (var h = win.h0; h < win.h1; h++) {
+    for (var w = win.w0; w < win.w1; w++) {
+      s += x[base + h * params.W + w];
+    }
+  }
+  out[o] = s / f32(params.kernelH * params.kernelW);
+}
+
+// dx[i] = sum of dy[o] over the windows o whose saved argmax is i.
+@compute @workgroup_size(WORKGROUP)
+fn maxBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatId(gid, nwg, WORKGROUP);
+  if (i >= params.count) { return; }
+  let w = i % params.W;
+  let h = (i / params.W) % params.H;
+  let plane = i / (params.W * params.H);
+  let rows = coveringRange(h, params.kernelH, params.strideH, params.padH, params.P);
+  let cols = coveringRange(w, params.kernelW, params.strideW, params.padW, params.Q);
+  var g = 0.0;
+  for (var p = rows.x; p < rows.y; p++) {
+    for (var q = cols.x; q < cols.y; q++) {
+      let o = (plane * params.P + p) * params.Q + q;
+      if (argmax[o] == i) { g += dy[o]; }
+    }
+  }
+  dx[i] = g;
+}
+
+// dx[i] = sum of dy[o] over the windows o that cover i, over kernelH*kernelW.
+@compute @workgroup_size(WORKGROUP)
+fn avgBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = flatId(gid, nwg, WORKGROUP);
+  if (i >= params.count) { return; }
+  let w = i % params.W;
+  let h = (i / params.W) % params.H;
+  let plane = i / (params.W * params.H);
+  let rows = coveringRange(h, params.kernelH, params.strideH, params.padH, params.P);
+  let cols = coveringRange(w, params.kernelW, params.strideW, params.padW, params.Q);
+  var g = 0.0;
+  for (var p = rows.x; p < rows.y; p++) {
+    for (var q = cols.x; q < cols.y; q++) {
+      g += dy[(plane * params.P + p) * params.Q + q];
+    }
+  }
+  dx[i] = g / f32(params.kernelH * params.kernelW);
+}

@@ -1,0 +1,2 @@
+export { Module } from './module';
+export { Conv2d, Linear, ReLU, Sigmoid, Tanh, MaxPool2d, AvgPool2d, BatchNorm2d, Dropout, Flatten, Residual, Sequential } from './layers';

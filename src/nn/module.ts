@@ -1,0 +1,102 @@
+/**
+ * Modules hold parameters (tensors with requiresGrad), buffers (state such as running statistics) and child
+ * modules, and name them the way PyTorch does, so that stateDict keys ("0.weight", "1.running_mean", ...)
+ * and weights move between the two unchanged.
+ */
+import { assign, type Tensor } from '../tensor';
+import { formatShape } from '../shape';
+
+export abstract class Module {
+  training = true;
+  private ownParams = new Map<string, Tensor>();
+  private ownBuffers = new Map<string, Tensor>();
+  private ownChildren = new Map<string, Module>();
+
+  abstract forward(x: Tensor): Tensor;
+
+  /** Calls forward: `model.call(x)` reads like PyTorch's `model(x)`. */
+  call(x: Tensor): Tensor {
+    return this.forward(x);
+  }
+
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    t.requiresGrad = true;
+    this.ownParams.set(name, t);
+    return t;
+  }
+
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    this.ownBuffers.set(name, t);
+    return t;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.ownChildren.set(name, m);
+    return m;
+  }
+
+  /** Named children; Sequential overrides this to name its layers "0", "1", ... */
+  children(): Array<[string, Module]> {
+    return [...this.ownChildren];
+  }
+
+  namedParameters(prefix = ''): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [...this.ownParams].map(([k, t]) => [prefix + k, t]);
+    for (const [name, child] of this.children()) out.push(...child.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  namedBuffers(prefix = ''): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [...this.ownBuffers].map(([k, t]) => [prefix + k, t]);
+    for (const [name, child] of this.children()) out.push(...child.namedBuffers(`${prefix}${name}.`));
+    return out;
+  }
+
+  /** Every parameter, frozen ones included (optimisers skip those with requiresGrad = false). */
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, t]) => t);
+  }
+
+  /** Parameters and buffers by PyTorch key. The tensors are the module's own, not copies. */
+  stateDict(): Record<string, Tensor> {
+    return Object.fromEntries([...this.namedParameters(), ...this.namedBuffers()]);
+  }
+
+  /**
+   * Copies values into the module's tensors, in place (an optimiser holding them keeps working). Strict:
+   * every key must be present and no other, and shapes must match; nothing is written unless all do.
+   */
+  loadStateDict(dict: Record<string, Tensor | Float32Array>): void {
+    const own = this.stateDict();
+    const missing = Object.keys(own).filter((k) => !(k in dict));
+    const unexpected = Object.keys(dict).filter((k) => !(k in own));
+    if (missing.length || unexpected.length) {
+      throw new Error(`webgpu-cnn loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+    }
+    for (const [k, t] of Object.entries(own)) {
+      const v = dict[k];
+      const size = v instanceof Float32Array ? v.length : v.size;
+      const shapeOk = v instanceof Float32Array ? size === t.size : v.shape.join() === t.shape.join();
+      if (!shapeOk) {
+        const got = v instanceof Float32Array ? `${size} values` : formatShape(v.shape);
+        throw new Error(`webgpu-cnn loadStateDict: "${k}" expects ${formatShape(t.shape)}, got ${got}`);
+      }
+    }
+    for (const [k, t] of Object.entries(own)) assign(t, dict[k]);
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    for (const [, c] of this.children()) c.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Frees every parameter and buffer of this module and its children. */
+  dispose(): void {
+    for (const [, t] of [...this.namedParameters(), ...this.namedBuffers()]) t.dispose();
+  }
+}

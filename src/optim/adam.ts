@@ -1,0 +1,49 @@
+import type { Tensor } from '../tensor';
+import { Optimizer } from './optimizer';
+
+export interface AdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+/** torch.optim.Adam: weight decay is added to the gradient (L2). One fused kernel per parameter. */
+export class Adam extends Optimizer {
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  protected decoupled = false;
+
+  constructor(params: Tensor[], options: AdamOptions = {}) {
+    super(params, options.lr ?? 1e-3);
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? 0;
+  }
+
+  protected stateSlots(): number {
+    return 2;
+  }
+
+  protected override biasCorrections(): [number, number] {
+    return [1 - this.betas[0] ** this.t, 1 - this.betas[1] ** this.t];
+  }
+
+  protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
+    this.launchUpdate('adam', { DECOUPLED: this.decoupled }, p, g, m, v, {
+      weightDecay: this.weightDecay,
+      beta1: this.betas[0],
+      beta2: this.betas[1],
+      eps: this.eps,
+    });
+  }
+}
+
+/** torch.optim.AdamW: weight decay shrinks the parameter directly (decoupled), default 0.01. */
+export class AdamW extends Adam {
+  constructor(params: Tensor[], options: AdamOptions = {}) {
+    super(params, { weightDecay: 0.01, ...options });
+    this.decoupled = true;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * What every optimiser shares: the parameters it updates (frozen ones, with requiresGrad = false, and ones
+ * that got no gradient are skipped), zeroGrad, global-norm gradient clipping, and the `hyper` buffer of
+ * per-step values (learning rate, bias corrections, clipping factor) its fused kernel reads.
+ */
+import { Tensor, empty, untrack } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { zeros } from '../ops/fill';
+import { noGrad } from '../autograd/tape';
+import { sum } from '../ops/sum';
+import { mul } from '../ops/mul';
+import { add } from '../ops/add';
+import { scope } from '../tensor';
+
+export const WORKGROUP = 256;
+
+export abstract class Optimizer {
+  /** the learning rate of the next step; schedules set it */
+  lr: number;
+  /** steps taken */
+  t = 0;
+  protected readonly hyper: Tensor;
+  private clipNorm: number | null = null;
+  private state = new Map<Tensor, Tensor[]>();
+
+  constructor(
+    readonly params: Tensor[],
+    lr: number,
+  ) {
+    if (!(lr >= 0)) throw new Error(`webgpu-cnn optimizer: learning rate ${lr} must be a non-negative number`);
+    this.lr = lr;
+    this.hyper = empty([4]);
+    untrack(this.hyper);
+  }
+
+  /** Sets every parameter's gradient to none (the next backward writes fresh ones). */
+  zeroGrad(): void {
+    for (const p of this.params) {
+      p.grad?.dispose();
+      p.grad = null;
+    }
+  }
+
+  /** Rescales the gradients at each step so that their global L2 norm is at most maxNorm (null: off). */
+  clipGradNorm(maxNorm: number | null): this {
+    if (maxNorm !== null && !(maxNorm > 0)) throw new Error(`webgpu-cnn clipGradNorm: maxNorm ${maxNorm} must be positive`);
+    this.clipNorm = maxNorm;
+    return this;
+  }
+
+  /** One update of every trainable parameter that has a gradient. Records GPU work; does not wait. */
+  step(): void {
+    this.t++;
+    const live = this.params.filter((p) => p.requiresGrad && p.grad);
+    const rt = runtime();
+    rt.batch.upload(this.hyper.buffer, Float32Array.from([this.lr, ...this.biasCorrections(), 1]));
+    if (this.clipNorm !== null && live.length) this.recordClip(live);
+    for (const p of live) this.update(p, p.grad!, this.stateOf(p));
+  }
+
+  /** Adam's 1 - beta1^t and 1 - beta2^t; 1 for optimisers without them. */
+  protected biasCorrections(): [number, number] {
+    return [1, 1];
+  }
+
+  /** How many state tensors of the parameter's shape the optimiser keeps (momentum, moments). */
+  protected abstract stateSlots(): number;
+
+  protected abstract update(param: Tensor, grad: Tensor, state: Tensor[]): void;
+
+  private stateOf(p: Tensor): Tensor[] {
+    let s = this.state.get(p);
+    if (!s) {
+      s = Array.from({ length: this.stateSlots() }, () => {
+        const z = zeros(p.shape);
+        untrack(z);
+        return z;
+      });
+      this.state.set(p, s);
+    }
+    return s;
+  }
+
+  private recordClip(live: Tensor[]): void {
+    const rt = runtime();
+    const total = noGrad(() => scope(() => live.map((p) => sum(mul(p.grad!, p.grad!))).reduce((a, b) => add(a, b))));
+    rt.launch({
+      shader: 'optim',
+      entry: 'clip_factor',
+      bindings: { grad: total.buffer, hyper: this.hyper.buffer },
+      params: { count: 1, momentum: 0, weightDecay: 0, beta1: 0, beta2: 0, eps: this.clipNorm! },
+      workgroups: [1],
+    });
+    total.dispose();
+  }
+
+  /** Frees the optimiser's state (not the parameters). */
+  dispose(): void {
+    for (const s of this.state.values()) s.forEach((t) => t.dispose());
+    this.state.clear();
+    this.hyper.dispose();
+  }
+
+  protected launchUpdate(entry: 'sgd' | 'adam', constants: Record<string, boolean>, p: Tensor, g: Tensor, m: Tensor | null, v: Tensor | null, values: { momentum?: number; weightDecay?: number; beta1?: number; beta2?: number; eps?: number }): void {
+    const rt = runtime();
+    rt.launch({
+      shader: 'optim',
+      entry,
+      constants: { WORKGROUP, ...constants },
+      bindings: { param: p.buffer, grad: g.buffer, m: (m ?? p).buffer, v: (v ?? p).buffer, hyper: this.hyper.buffer },
+      params: { count: p.size, momentum: 0, weightDecay: 0, beta1: 0, beta2: 0, eps: 0, ...values },
+      workgroups: rt.grid1d(Math.ceil(p.size / WORKGROUP)),
+    });
+  }
+}

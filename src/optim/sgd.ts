@@ -1,0 +1,35 @@
+import type { Tensor } from '../tensor';
+import { Optimizer } from './optimizer';
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+}
+
+/** Stochastic gradient descent as torch.optim.SGD (dampening 0), one fused kernel per parameter. */
+export class SGD extends Optimizer {
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  readonly weightDecay: number;
+
+  constructor(params: Tensor[], options: SGDOptions) {
+    super(params, options.lr);
+    this.momentum = options.momentum ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = options.weightDecay ?? 0;
+    if (this.nesterov && this.momentum <= 0) throw new Error('webgpu-cnn SGD: nesterov needs momentum > 0');
+  }
+
+  protected stateSlots(): number {
+    return this.momentum > 0 ? 1 : 0;
+  }
+
+  protected update(p: Tensor, g: Tensor, [buf]: Tensor[]): void {
+    this.launchUpdate('sgd', { MOMENTUM: this.momentum > 0, NESTEROV: this.nesterov }, p, g, buf ?? null, null, {
+      momentum: this.momentum,
+      weightDecay: this.weightDecay,
+    });
+  }
+}

@@ -1,4 +1,5 @@
-// Elementwise kernels, one invocation per output element.
+// Elementwise kernels; each invocation handles ITEMS consecutive output elements (fewer, larger invocations
+// suit CPU drivers, whose per-invocation cost is high).
 //   unary:  out[i] = f(a[ia]); with BROADCAST on, `a` is read through aStrides (broadcastTo, expand)
 //   binary: out[i] = g(a[ia], b[ib]) with NumPy broadcasting. With BROADCAST off, both operands have the
 //           output's shape and ia = ib = i; with it on, i is split into coordinates over `shape` and each
@@ -23,6 +24,7 @@ struct Params {
 override OP: u32 = 0u;
 override BROADCAST: bool = false;
 override WORKGROUP: u32 = 256u;
+override ITEMS: u32 = 4u;
 
 // Unary operations.
 const RELU = 0u;
@@ -76,32 +78,35 @@ fn binaryOp(x: f32, y: f32) -> f32 {
 
 @compute @workgroup_size(WORKGROUP)
 fn unary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flatId(gid, nwg, WORKGROUP);
-  if (i >= params.count) { return; }
-  if (BROADCAST) {
-    out[i] = unaryOp(a[stridedOffset(i, params.rank, params.shape, params.aStrides)]);
-  } else {
-    out[i] = unaryOp(a[i]);
+  let first = flatId(gid, nwg, WORKGROUP) * ITEMS;
+  for (var i = first; i < min(first + ITEMS, params.count); i++) {
+    if (BROADCAST) {
+      out[i] = unaryOp(a[stridedOffset(i, params.rank, params.shape, params.aStrides)]);
+    } else {
+      out[i] = unaryOp(a[i]);
+    }
   }
 }
 
 @compute @workgroup_size(WORKGROUP)
 fn binary(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flatId(gid, nwg, WORKGROUP);
-  if (i >= params.count) { return; }
-  if (BROADCAST) {
-    let ia = stridedOffset(i, params.rank, params.shape, params.aStrides);
-    let ib = stridedOffset(i, params.rank, params.shape, params.bStrides);
-    out[i] = binaryOp(a[ia], b[ib]);
-  } else {
-    out[i] = binaryOp(a[i], b[i]);
+  let first = flatId(gid, nwg, WORKGROUP) * ITEMS;
+  for (var i = first; i < min(first + ITEMS, params.count); i++) {
+    if (BROADCAST) {
+      let ia = stridedOffset(i, params.rank, params.shape, params.aStrides);
+      let ib = stridedOffset(i, params.rank, params.shape, params.bStrides);
+      out[i] = binaryOp(a[ia], b[ib]);
+    } else {
+      out[i] = binaryOp(a[i], b[i]);
+    }
   }
 }
 
 // out[i] = alpha: zeros, ones and full() without an upload.
 @compute @workgroup_size(WORKGROUP)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = flatId(gid, nwg, WORKGROUP);
-  if (i >= params.count) { return; }
-  out[i] = params.alpha;
+  let first = flatId(gid, nwg, WORKGROUP) * ITEMS;
+  for (var i = first; i < min(first + ITEMS, params.count); i++) {
+    out[i] = params.alpha;
+  }
 }

@@ -32,6 +32,9 @@ export { crossEntropy } from './ops/crossentropy';
 
 export * as nn from './nn/index';
 export * as optim from './optim/index';
+export * as data from './data/index';
+export * as io from './io/index';
+export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation } from './train/index';
 
 import { runtime } from './gpu/runtime';
 

@@ -69,3 +69,10 @@ export function normaliseAxis(op: string, axis: number, rank: number): number {
   }
   return a;
 }
+
+export const MAX_RANK = 8;
+
+/** Sizes or strides as kernels take them (shaders/strided.wgsl): innermost dimension first, padded to 8. */
+export function packDims(values: readonly number[]): number[] {
+  return [...values].reverse().concat(new Array<number>(MAX_RANK - values.length).fill(1));
+}

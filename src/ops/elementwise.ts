@@ -5,17 +5,14 @@
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { shaderConstant } from '../gpu/shaders';
-import { broadcastShapes, broadcastStrides, sizeOf, type Shape } from '../shape';
+import { broadcastShapes, broadcastStrides, packDims, sizeOf, MAX_RANK, type Shape } from '../shape';
 
 export type UnaryCode = 'RELU' | 'SIGMOID' | 'TANH' | 'NEG' | 'EXP' | 'LOG' | 'AFFINE' | 'SQRT' | 'SQUARE';
 export type BinaryCode = 'ADD' | 'SUB' | 'MUL' | 'DIV' | 'RELU_GRAD' | 'SIGMOID_GRAD' | 'TANH_GRAD';
 
 const WORKGROUP = 256;
-const MAX_RANK = 8;
-
-function dims(values: readonly number[]): number[] {
-  return [...values, ...new Array<number>(MAX_RANK - values.length).fill(1)];
-}
+/** elements per invocation; must match how the grid is sized below */
+const ITEMS = 4;
 
 function launch(entry: string, op: number, out: Tensor, inputs: { a?: Tensor; b?: Tensor }, broadcast: boolean, params: { alpha?: number; beta?: number; shape?: Shape; aStrides?: number[]; bStrides?: number[] }) {
   const rt = runtime();
@@ -26,18 +23,18 @@ function launch(entry: string, op: number, out: Tensor, inputs: { a?: Tensor; b?
   rt.launch({
     shader: 'elementwise',
     entry,
-    constants: entry === 'fill' ? { WORKGROUP } : { OP: op, BROADCAST: broadcast, WORKGROUP },
+    constants: entry === 'fill' ? { WORKGROUP, ITEMS } : { OP: op, BROADCAST: broadcast, WORKGROUP, ITEMS },
     bindings,
     params: {
       count: out.size,
       rank: shape.length,
       alpha: params.alpha ?? 1,
       beta: params.beta ?? 0,
-      shape: dims(shape),
-      aStrides: dims(params.aStrides ?? []),
-      bStrides: dims(params.bStrides ?? []),
+      shape: packDims(shape),
+      aStrides: packDims(params.aStrides ?? []),
+      bStrides: packDims(params.bStrides ?? []),
     },
-    workgroups: rt.grid1d(Math.ceil(out.size / WORKGROUP)),
+    workgroups: rt.grid1d(Math.ceil(out.size / (WORKGROUP * ITEMS))),
   });
 }
 

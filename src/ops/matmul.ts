@@ -84,9 +84,14 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
   const strideB = s.strideB ?? s.k * s.n;
   const aligned = [strideA, strideB, offsetA, offsetB, offsetC].every((v) => v % 4 === 0);
   const vec4 = cfg.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
+  // A workgroup taller or wider than C only computes clamped copies of the edge: shrink it to fit small
+  // matrices (conv layers with few channels), keeping the invocation count.
+  const pow2 = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(v, 1)));
+  const wgY = cfg.entry === 'blocked' ? Math.min(cfg.wgY, pow2(Math.ceil(s.m / 4))) : cfg.wgY;
+  const wgX = cfg.entry === 'blocked' ? Math.min((cfg.wgX * cfg.wgY) / wgY, Math.max(pow2(Math.ceil(s.n / 4)), cfg.wgX)) : cfg.wgX;
   const constants: Record<string, number | boolean> = {
-    WG_X: cfg.wgX,
-    WG_Y: cfg.wgY,
+    WG_X: wgX,
+    WG_Y: wgY,
     BIAS: shaderConstant('matmul', !s.bias ? 'NO_BIAS' : s.bias.per === 'row' ? 'BIAS_PER_ROW' : 'BIAS_PER_COLUMN'),
     RELU: !!s.relu,
   };
@@ -108,7 +113,7 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
       offsetB,
       offsetC,
     },
-    workgroups: [Math.ceil(s.n / (4 * cfg.wgX)), Math.ceil(s.m / (4 * cfg.wgY)), batch],
+    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), batch],
   });
   return out;
 }

@@ -1,11 +1,9 @@
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { record } from '../autograd/tape';
-import { normaliseAxis, stridesOf, type Shape } from '../shape';
+import { normaliseAxis, packDims, stridesOf, type Shape } from '../shape';
 import { broadcastKernel } from './elementwise';
 import { reshape } from './reshape';
-
-const MAX_RANK = 8;
 
 /**
  * Sum over `axes` (every axis when omitted). x: [d0..dn] -> x's shape without the reduced axes, or with them
@@ -21,7 +19,7 @@ export function sumAxes(x: Tensor, axes: readonly number[], keepDims: boolean, s
   const keptShape = x.shape.map((d, i) => (reduced.has(i) ? 1 : d));
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !reduced.has(i));
   const out = empty(outShape);
-  launchSum(x, reduced, out, scale);
+  sumInStages(x, axes, out, scale);
   return record(op, out, [x], (dy) => [() => broadcastKernel(reshape(dy, keptShape), x.shape, scale)]);
 }
 
@@ -57,8 +55,27 @@ function mergedDims(shape: Shape, reduced: Set<number>) {
   return { kept, red };
 }
 
-function pad(values: number[]): number[] {
-  return [...values, ...new Array<number>(MAX_RANK - values.length).fill(1)];
+/**
+ * One workgroup per output element parallelises badly when there are few outputs and many terms each (a bias
+ * gradient: [N, C, H, W] summed to [C]). Then the innermost run of reduced axes is summed first, into a
+ * temporary with one element per (outer, kept) pair, and the rest from there.
+ */
+function sumInStages(x: Tensor, axes: readonly number[], out: Tensor, scale: number): void {
+  const sorted = [...axes].sort((a, b) => a - b);
+  const count = sorted.reduce((n, a) => n * x.shape[a], 1);
+  let run = 1;
+  while (run < sorted.length && sorted[sorted.length - 1 - run] === sorted[sorted.length - run] - 1) run++;
+  const inner = sorted.slice(sorted.length - run);
+  if (out.size >= 256 || count < 16384 || inner.length === sorted.length) {
+    launchSum(x, new Set(axes), out, scale);
+    return;
+  }
+  const partialShape = x.shape.filter((_, i) => !inner.includes(i));
+  const partial = empty(partialShape);
+  launchSum(x, new Set(inner), partial, 1);
+  // Axes before the inner run keep their numbers once it is removed.
+  launchSum(partial, new Set(sorted.slice(0, sorted.length - run)), out, scale);
+  partial.dispose();
 }
 
 function launchSum(x: Tensor, reduced: Set<number>, out: Tensor, scale: number): void {
@@ -77,10 +94,10 @@ function launchSum(x: Tensor, reduced: Set<number>, out: Tensor, scale: number):
       outerRank: kept.sizes.length,
       redRank: red.sizes.length,
       scale,
-      outerSizes: pad(kept.sizes),
-      outerStrides: pad(kept.strides),
-      redSizes: pad(red.sizes),
-      redStrides: pad(red.strides),
+      outerSizes: packDims(kept.sizes),
+      outerStrides: packDims(kept.strides),
+      redSizes: packDims(red.sizes),
+      redStrides: packDims(red.strides),
     },
     workgroups: rt.grid1d(out.size),
   });

@@ -107,7 +107,14 @@ export abstract class Optimizer {
       shader: 'optim',
       entry,
       constants: { WORKGROUP, ...constants },
-      bindings: { param: p.buffer, grad: g.buffer, m: (m ?? p).buffer, v: (v ?? p).buffer, hyper: this.hyper.buffer },
+      // Plain SGD keeps no momentum buffer; its kernel never touches `m` then, so a placeholder is bound.
+      bindings: {
+        param: p.buffer,
+        grad: g.buffer,
+        m: m?.buffer ?? rt.placeholder,
+        ...(entry === 'adam' ? { v: v!.buffer } : {}),
+        hyper: this.hyper.buffer,
+      },
       params: { count: p.size, momentum: 0, weightDecay: 0, beta1: 0, beta2: 0, eps: 0, ...values },
       workgroups: rt.grid1d(Math.ceil(p.size / WORKGROUP)),
     });

@@ -57,3 +57,9 @@ it('rejects axes out of range or repeated', () => {
   expect(() => wc.sum(x, [1, -1])).toThrow(/repeat/);
   x.dispose();
 });
+
+it('sums few outputs of many terms in two stages (a bias gradient) and gets the same values', async () => {
+  // [8, 3, 40, 60] over [0, 2, 3]: 3 outputs of 19,200 terms, so the inner [40, 60] is summed first.
+  await checkOp({ shapes: [[8, 3, 40, 60]], ours: (x) => wc.sum(x, [0, 2, 3]), ref: (x) => sumRef(x, [0, 2, 3]), rtol: 1e-5, atol: 1e-4, grad: false });
+  await checkOp({ shapes: [[5, 2, 3, 41, 47]], ours: (x) => wc.mean(x, [0, 1, 3, 4], true), ref: (x) => sumRef(x, [0, 1, 3, 4], true, 1 / (5 * 2 * 41 * 47)), grad: false });
+});

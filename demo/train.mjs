@@ -1,0 +1,90 @@
+// The main job: trains a CNN on the real MNIST digits in Node, on the default WebGPU adapter (SwiftShader when
+// there is no GPU), shows a progress bar per epoch, the train loss, test accuracy and time of each epoch, and
+// writes the weights as a .safetensors file.
+//
+//   npm run train                         small CNN, the default, sized to finish in minutes on a CPU adapter
+//   npm run train -- --model lenet --epochs 3     bigger models for machines with a GPU: lenet, bn-residual
+//   options: --epochs N --batch N --lr X --seed N --out FILE
+import { writeFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import * as wc from '../dist/webgpu-cnn.js';
+
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+
+const { nn } = wc;
+const models = {
+  // conv3x3x16 - pool - conv3x3x32 - pool - linear: PyTorch reaches 97.2% on this split after 5 epochs
+  small: () => new nn.Sequential(
+    new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(16, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(32 * 7 * 7, 10)),
+  lenet: () => new nn.Sequential(
+    new nn.Conv2d(1, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10)),
+  'bn-residual': () => new nn.Sequential(
+    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Residual(new nn.Sequential(new nn.Conv2d(32, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU())),
+    new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dropout(0.25), new nn.Linear(32 * 7 * 7, 10)),
+};
+
+const modelName = opt('model', 'small');
+if (!models[modelName]) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(models).join(', ')}`);
+const epochs = Number(opt('epochs', '4'));
+const batchSize = Number(opt('batch', '64'));
+const lr = Number(opt('lr', '2e-3'));
+const seed = Number(opt('seed', '1'));
+const out = opt('out', `mnist-${modelName}.safetensors`);
+const maxSteps = Number(opt('steps', '0')); // > 0: stop each epoch after this many batches (quick checks)
+
+const adapter = await wc.init();
+console.log(`adapter: ${adapter.description || adapter.device} (${adapter.vendor}/${adapter.architecture})`);
+const t0 = performance.now();
+const { train, test } = await wc.data.mnist();
+console.log(`MNIST: ${train.length} train / ${test.length} test digits, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+wc.manualSeed(seed);
+const model = models[modelName]();
+const optimizer = new wc.optim.Adam(model.parameters(), { lr });
+console.log(`model ${modelName}: ${model.parameters().reduce((n, p) => n + p.size, 0)} parameters; Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs`);
+
+const bar = new cliProgress.SingleBar(
+  { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {rate} steps/s', hideCursor: true, clearOnComplete: false },
+  cliProgress.Presets.shades_classic,
+);
+let epochStart = performance.now();
+let steps = 0;
+const history = await wc.fit(model, train, {
+  optimizer,
+  epochs,
+  batchSize,
+  seed,
+  validation: test,
+  lossEvery: 10,
+  shouldStop: () => maxSteps > 0 && steps >= maxSteps,
+  onBatchEnd: ({ epoch, batch, batches, loss }) => {
+    steps++;
+    if (batch === 0) {
+      epochStart = performance.now();
+      bar.start(maxSteps > 0 ? Math.min(maxSteps, batches) : batches, 0, { epoch: epoch + 1, loss: '  …  ', rate: '…' });
+    }
+    const rate = ((batch + 1) / ((performance.now() - epochStart) / 1000)).toFixed(1);
+    bar.update(batch + 1, loss === undefined ? { rate } : { loss: loss.toFixed(4), rate });
+  },
+  onEpochEnd: ({ epoch, trainLoss, validation, seconds }) => {
+    bar.stop();
+    steps = 0;
+    console.log(`epoch ${epoch + 1}/${epochs}: train loss ${trainLoss.toFixed(4)}, test loss ${validation.loss.toFixed(4)}, ` +
+      `test accuracy ${(100 * validation.accuracy).toFixed(2)}%, ${seconds.toFixed(1)} s`);
+  },
+});
+const final = history[history.length - 1].validation;
+const total = (performance.now() - t0) / 1000;
+console.log(`final test accuracy ${(100 * final.accuracy).toFixed(2)}% on ${test.length} digits; ${total.toFixed(1)} s in all`);
+await writeFile(out, await wc.io.saveSafetensors(model, { model: modelName, accuracy: final.accuracy.toFixed(4) }));
+console.log(`weights written to ${out}`);
+process.exit(0);

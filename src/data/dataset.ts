@@ -1,0 +1,68 @@
+/** An in-memory labelled image set, and its seeded mini-batches. */
+
+export interface Dataset {
+  /** images one after another, each [C, H, W] row-major, values usually in [0, 1] */
+  images: Float32Array;
+  labels: Int32Array;
+  /** [C, H, W] of one image */
+  shape: [number, number, number];
+  length: number;
+}
+
+export interface Batch {
+  images: Float32Array;
+  labels: Int32Array;
+  /** samples in this batch (the last one may be short) */
+  size: number;
+}
+
+/** A seeded generator (mulberry32): the same seed gives the same shuffles on every machine. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The order of one epoch: 0..n-1, Fisher–Yates shuffled with `random` when given. */
+export function epochOrder(n: number, random?: () => number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  if (random) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+  }
+  return order;
+}
+
+/** Mini-batches of `data` in `order`. */
+export function* batches(data: Dataset, batchSize: number, order: Int32Array = epochOrder(data.length)): Generator<Batch> {
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`webgpu-cnn batches: batchSize ${batchSize} must be a positive integer`);
+  const per = data.shape[0] * data.shape[1] * data.shape[2];
+  for (let start = 0; start < order.length; start += batchSize) {
+    const size = Math.min(batchSize, order.length - start);
+    const images = new Float32Array(size * per);
+    const labels = new Int32Array(size);
+    for (let i = 0; i < size; i++) {
+      const s = order[start + i];
+      images.set(data.images.subarray(s * per, (s + 1) * per), i * per);
+      labels[i] = data.labels[s];
+    }
+    yield { images, labels, size };
+  }
+}
+
+/** The samples of `data` whose index passes `keep` (e.g. a class subset for transfer learning). */
+export function subset(data: Dataset, keep: (index: number, label: number) => boolean): Dataset {
+  const per = data.shape[0] * data.shape[1] * data.shape[2];
+  const picked: number[] = [];
+  for (let i = 0; i < data.length; i++) if (keep(i, data.labels[i])) picked.push(i);
+  const images = new Float32Array(picked.length * per);
+  picked.forEach((s, i) => images.set(data.images.subarray(s * per, (s + 1) * per), i * per));
+  return { images, labels: Int32Array.from(picked, (s) => data.labels[s]), shape: data.shape, length: picked.length };
+}

@@ -1,0 +1,1 @@
+export { saveSafetensors, loadSafetensors, parseSafetensors, serializeSafetensors, type SafetensorsEntry } from './safetensors';

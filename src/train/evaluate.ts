@@ -1,0 +1,49 @@
+import { tensor } from '../tensor';
+import { noGrad } from '../autograd/tape';
+import { crossEntropy } from '../ops/crossentropy';
+import { scope } from '../tensor';
+import type { Module } from '../nn/module';
+import { batches, type Dataset } from '../data/dataset';
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  /** the predicted class of every sample, in the data's order */
+  predictions: Int32Array;
+}
+
+/** Mean cross-entropy and accuracy of `model` (in eval mode, no autograd) over `data`. */
+export async function evaluate(model: Module, data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
+  const batchSize = options.batchSize ?? 250;
+  const wasTraining = model.training;
+  model.eval();
+  const predictions = new Int32Array(data.length);
+  let lossSum = 0;
+  let correct = 0;
+  let offset = 0;
+  try {
+    for (const batch of batches(data, batchSize)) {
+      const [logits, loss] = noGrad(() =>
+        scope(() => {
+          const out = model.forward(tensor(batch.images, [batch.size, ...data.shape]));
+          return [out, crossEntropy(out, batch.labels)];
+        }),
+      );
+      const values = await logits.data();
+      lossSum += (await loss.data())[0] * batch.size;
+      logits.dispose();
+      loss.dispose();
+      const k = values.length / batch.size;
+      for (let i = 0; i < batch.size; i++) {
+        let best = 0;
+        for (let c = 1; c < k; c++) if (values[i * k + c] > values[i * k + best]) best = c;
+        predictions[offset + i] = best;
+        if (best === batch.labels[i]) correct++;
+      }
+      offset += batch.size;
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return { loss: lossSum / data.length, accuracy: correct / data.length, predictions };
+}

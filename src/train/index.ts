@@ -1,0 +1,2 @@
+export { fit, trainStep, type FitOptions, type BatchEnd, type EpochEnd } from './fit';
+export { evaluate, type Evaluation } from './evaluate';

@@ -1,0 +1,107 @@
+import { beforeAll, expect, it } from 'vitest';
+import * as wc from '../../src/index';
+import { expectClose, setup } from '../helpers';
+import { conv2dRef } from '../reference/conv';
+import { linearRef } from '../reference/linear';
+import { batchNormRef } from '../reference/batchnorm';
+import { maxPool2dRef, avgPool2dRef } from '../reference/pool';
+import { randomArray, type NdArray } from '../reference/array';
+
+beforeAll(setup);
+
+const { nn } = wc;
+const nd = async (t: wc.Tensor): Promise<NdArray> => ({ data: Float64Array.from(await t.data()), shape: [...t.shape] });
+const input = (shape: number[], seed = 1) => {
+  const r = randomArray(shape, seed);
+  return { ref: r, t: wc.tensor(Float32Array.from(r.data), shape) };
+};
+
+it('Conv2d and Linear compute their layer with their own parameters, initialised like PyTorch', async () => {
+  const conv = new nn.Conv2d(3, 4, [3, 2], { stride: 2, padding: 1, seed: 7 });
+  const x = input([2, 3, 7, 6]);
+  const w = await nd(conv.weight);
+  const b = await nd(conv.bias!);
+  expect(w.shape).toEqual([4, 3, 3, 2]);
+  const bound = 1 / Math.sqrt(3 * 3 * 2);
+  expect(Math.max(...w.data.map(Math.abs), ...b.data.map(Math.abs))).toBeLessThanOrEqual(bound);
+  expectClose(await conv.forward(x.t).data(), conv2dRef(x.ref, w, b, [2, 2], [1, 1]).data, { atol: 1e-5 });
+
+  const lin = new nn.Linear(6, 3, { seed: 8 });
+  const xl = input([5, 6], 2);
+  expectClose(await lin.forward(xl.t).data(), linearRef(xl.ref, await nd(lin.weight), await nd(lin.bias!)).data, { atol: 1e-5 });
+  expect(new nn.Linear(6, 3, { bias: false }).bias).toBeNull();
+});
+
+it('the same seed initialises the same weights; manualSeed makes default seeds repeat', async () => {
+  const a = await new nn.Linear(4, 4, { seed: 3 }).weight.data();
+  const b = await new nn.Linear(4, 4, { seed: 3 }).weight.data();
+  expect(a).toEqual(b);
+  wc.manualSeed(11);
+  const c = await new nn.Conv2d(1, 2, 3).weight.data();
+  wc.manualSeed(11);
+  const d = await new nn.Conv2d(1, 2, 3).weight.data();
+  expect(c).toEqual(d);
+});
+
+it('Sequential names parameters and buffers with PyTorch keys', () => {
+  const model = new nn.Sequential(
+    new nn.Conv2d(1, 2, 3), new nn.BatchNorm2d(2), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Residual(new nn.Sequential(new nn.Conv2d(2, 2, 3, { padding: 1 }), new nn.ReLU())),
+    new nn.Flatten(), new nn.Dropout(0.5), new nn.Linear(8, 3));
+  expect(Object.keys(model.stateDict())).toEqual([
+    '0.weight', '0.bias', '1.weight', '1.bias', '4.block.0.weight', '4.block.0.bias', '7.weight', '7.bias',
+    '1.running_mean', '1.running_var', '1.num_batches_tracked',
+  ]);
+  expect(model.parameters().length).toBe(8);
+});
+
+it('BatchNorm2d uses batch statistics in training and running ones in eval, counting batches', async () => {
+  const bn = new nn.BatchNorm2d(3, { momentum: 0.2 });
+  const x = input([4, 3, 2, 2]);
+  const zeros = { data: new Float64Array(3), shape: [3] };
+  const ones = { data: new Float64Array(3).fill(1), shape: [3] };
+  const expected = batchNormRef(x.ref, ones, zeros, zeros, ones, { training: true, momentum: 0.2 });
+  expectClose(await bn.forward(x.t).data(), expected.y.data, { atol: 1e-5 });
+  expectClose(await bn.runningMean.data(), expected.runningMean.data, { atol: 1e-6 });
+  expect(Array.from(await bn.numBatchesTracked.data())).toEqual([1]);
+  bn.eval();
+  const evalRef = batchNormRef(x.ref, ones, zeros, expected.runningMean, expected.runningVar, { training: false });
+  expectClose(await bn.forward(x.t).data(), evalRef.y.data, { atol: 1e-5 });
+  expect(Array.from(await bn.numBatchesTracked.data())).toEqual([1]);
+});
+
+it('pooling, activations, flatten and dropout modules do what their ops do', async () => {
+  const x = input([2, 3, 6, 5]);
+  expectClose(await new nn.MaxPool2d(2).forward(x.t).data(), maxPool2dRef(x.ref, 2).data);
+  expectClose(await new nn.AvgPool2d(3, { stride: 2, padding: 1 }).forward(x.t).data(), avgPool2dRef(x.ref, 3, 2, 1).data, { atol: 1e-6 });
+  expectClose(await new nn.ReLU().forward(x.t).data(), x.ref.data.map((v) => Math.max(v, 0)));
+  expectClose(await new nn.Tanh().forward(x.t).data(), x.ref.data.map(Math.tanh), { atol: 1e-6 });
+  expectClose(await new nn.Sigmoid().forward(x.t).data(), x.ref.data.map((v) => 1 / (1 + Math.exp(-v))), { atol: 1e-6 });
+  expect(new nn.Flatten().forward(x.t).shape).toEqual([2, 90]);
+  const drop = new nn.Dropout(0.5, { seed: 1 });
+  const y = await drop.forward(x.t).data();
+  expect(y.filter((v) => v === 0).length).toBeGreaterThan(40);
+  drop.eval();
+  expectClose(await drop.forward(x.t).data(), x.ref.data);
+});
+
+it('Residual adds its input to its block output', async () => {
+  const block = new nn.Sequential(new nn.Conv2d(2, 2, 3, { padding: 1, seed: 2 }));
+  const res = new nn.Residual(block);
+  const x = input([1, 2, 5, 5]);
+  const conv = block.layers[0] as wc.nn.Conv2d;
+  const c = conv2dRef(x.ref, await nd(conv.weight), await nd(conv.bias!), [1, 1], [1, 1]);
+  expectClose(await res.forward(x.t).data(), c.data.map((v, i) => v + x.ref.data[i]), { atol: 1e-5 });
+});
+
+it('loadStateDict copies in place, all or nothing, and names what does not fit', async () => {
+  const a = new nn.Sequential(new nn.Linear(3, 2, { seed: 1 }));
+  const b = new nn.Sequential(new nn.Linear(3, 2, { seed: 2 }));
+  const weight = b.layers[0] as wc.nn.Linear;
+  const before = await weight.weight.data();
+  expect(() => b.loadStateDict({ '0.weight': wc.zeros([2, 3]) })).toThrow(/missing keys \[0\.bias\]/);
+  expect(() => b.loadStateDict({ '0.weight': wc.zeros([3, 2]), '0.bias': wc.zeros([2]) })).toThrow(/"0\.weight" expects \[2, 3\], got \[3, 2\]/);
+  expect(await weight.weight.data()).toEqual(before);
+  b.loadStateDict(a.stateDict());
+  expect(await weight.weight.data()).toEqual(await (a.layers[0] as wc.nn.Linear).weight.data());
+});

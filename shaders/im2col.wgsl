@@ -1,4 +1,4 @@
-// The two data movements around convolution-as-GEMM, for a chunk of images starting at image `n0`:
+// The data movements around convolution-as-GEMM, for a chunk of images starting at image `n0`:
 //   im2col: cols[n][(c*KH + i)*KW + j][p*Q + q] = x[n0 + n][c][p*SH - PH + i][q*SW - PW + j], 0 in the padding,
 //           so that out[n] = W[O, C*KH*KW] x cols[n] is the convolution, already in NCHW order.
 //   col2im: its adjoint, for grad-input: dx[n0 + n][c][h][w] = sum of dcols[n][(c, i, j)][(p, q)] over the
@@ -6,7 +6,7 @@
 //           its terms (at most KH*KW of them), so no two invocations write the same element: no atomics.
 
 struct Params {
-  count: u32,   // elements written by this launch
+  count: u32,   // invocations doing work in this launch
   n0: u32,      // first image of the chunk
   C: u32, H: u32, W: u32,
   P: u32, Q: u32,
@@ -21,27 +21,55 @@ struct Params {
 
 override WORKGROUP: u32 = 256u;
 
+// One invocation per (image, row, p): it walks q along the output row, so the index arithmetic (divisions
+// are slow on CPU drivers) is done once per output row rather than once per element.
 @compute @workgroup_size(WORKGROUP)
 fn im2col(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flatId(gid, nwg, WORKGROUP);
   if (e >= params.count) { return; }
-  let pq = params.P * params.Q;
   let ckk = params.C * params.KH * params.KW;
-  let q = e % params.Q;
-  let p = (e / params.Q) % params.P;
-  let row = (e / pq) % ckk;
-  let n = e / (pq * ckk);
+  let p = e % params.P;
+  let row = (e / params.P) % ckk;
+  let n = e / (params.P * ckk);
   let j = row % params.KW;
   let i = (row / params.KW) % params.KH;
   let c = row / (params.KW * params.KH);
   // Unsigned arithmetic: a position left of or above the image wraps to a huge value and fails the test.
   let h = p * params.SH + i - params.PH;
-  let w = q * params.SW + j - params.PW;
-  var v = 0.0;
-  if (h < params.H && w < params.W) {
-    v = src[((params.n0 + n) * params.C + c) * params.H * params.W + h * params.W + w];
+  let src0 = ((params.n0 + n) * params.C + c) * params.H * params.W + h * params.W;
+  let dst0 = (n * ckk + row) * params.P * params.Q + p * params.Q;
+  var w = j - params.PW;
+  for (var q = 0u; q < params.Q; q++) {
+    var v = 0.0;
+    if (h < params.H && w < params.W) { v = src[src0 + w]; }
+    dst[dst0 + q] = v;
+    w += params.SW;
   }
-  dst[e] = v;
+}
+
+// The same patches laid out by rows: rows[n * P * Q + p * Q + q][(c * KH + i) * KW + j], one receptive field
+// per row, which is the layout the weight gradient's single GEMM reads. One invocation per (image, p, q).
+@compute @workgroup_size(WORKGROUP)
+fn im2row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let q = e % params.Q;
+  let p = (e / params.Q) % params.P;
+  let n = e / (params.P * params.Q);
+  var d = e * params.C * params.KH * params.KW;
+  for (var c = 0u; c < params.C; c++) {
+    let plane = ((params.n0 + n) * params.C + c) * params.H * params.W;
+    for (var i = 0u; i < params.KH; i++) {
+      let h = p * params.SH + i - params.PH;
+      for (var j = 0u; j < params.KW; j++) {
+        let w = q * params.SW + j - params.PW;
+        var v = 0.0;
+        if (h < params.H && w < params.W) { v = src[plane + h * params.W + w]; }
+        dst[d] = v;
+        d++;
+      }
+    }
+  }
 }
 
 @compute @workgroup_size(WORKGROUP)

@@ -10,13 +10,13 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 
 fn elemA(base: u32, m: u32, k: u32) -> f32 {
-  if (TRANS_A) { return a[base + k * params.M + m]; }
-  return a[base + m * params.K + k];
+  if (TRANS_A) { return a[base + k * params.lda + m]; }
+  return a[base + m * params.lda + k];
 }
 
 fn elemB(base: u32, k: u32, n: u32) -> f32 {
-  if (TRANS_B) { return b[base + n * params.K + k]; }
-  return b[base + k * params.N + n];
+  if (TRANS_B) { return b[base + n * params.ldb + k]; }
+  return b[base + k * params.ldb + n];
 }
 
 // A[m, k..k+3]

@@ -1,4 +1,4 @@
-// Operand access for matmul.wgsl when K and N are multiples of 4 and neither operand is transposed: every
+// Operand access for matmul.wgsl when K, N and the row strides are multiples of 4 and nothing is transposed: every
 // row piece is one aligned 16-byte load or store (the host checks the shapes before choosing this piece).
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
@@ -7,22 +7,22 @@
 @group(0) @binding(3) var<uniform> params: Params;
 
 fn elemA(base: u32, m: u32, k: u32) -> f32 {
-  let i = base + m * params.K + k;
+  let i = base + m * params.lda + k;
   return a[i / 4u][i % 4u];
 }
 
 fn elemB(base: u32, k: u32, n: u32) -> f32 {
-  let i = base + k * params.N + n;
+  let i = base + k * params.ldb + n;
   return b[i / 4u][i % 4u];
 }
 
 fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> {
-  return a[(base + m * params.K + k) / 4u];
+  return a[(base + m * params.lda + k) / 4u];
 }
 
 // n.x is a multiple of 4 and the block lies inside B, so the clamped lanes are n.x + 0..3.
 fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
-  return b[(base + k * params.N + n.x) / 4u];
+  return b[(base + k * params.ldb + n.x) / 4u];
 }
 
 fn storeRow(base: u32, m: u32, n: u32, v: vec4<f32>) {

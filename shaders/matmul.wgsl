@@ -22,6 +22,11 @@ struct Params {
   offsetA: u32,
   offsetB: u32,
   offsetC: u32,
+  // distance between consecutive rows of A and B as stored (K and N, or M and K when transposed, unless the
+  // operand is a column slice of a wider matrix)
+  lda: u32,
+  ldb: u32,
+  batch: u32,   // matrices in the batch; with SUM_BATCH all of them are summed into one C
 }
 
 // Epilogue, fused into the store instead of extra passes: a bias per row (conv: one per output channel) or per
@@ -45,6 +50,10 @@ fn epilogue(m: u32, n: u32, v: vec4<f32>) -> vec4<f32> {
   return r;
 }
 
+// SUM_BATCH: C = sum_z A[z] x B[z], looping over the batch inside each invocation, so a sum of products
+// (a convolution's weight gradient over the images of a batch) needs no per-image results nor a reduction.
+override SUM_BATCH: bool = false;
+
 override WG_X: u32 = 8u;       // invocations along N; each covers 4 columns
 override WG_Y: u32 = 8u;       // invocations along M; each covers 4 rows
 override TILE_K: u32 = 16u;    // tiled: depth of the staged K slab, a multiple of 4
@@ -58,8 +67,6 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.y * 4u;
   let col = gid.x * 4u;
   if (row >= params.M || col >= params.N) { return; }
-  let baseA = params.offsetA + gid.z * params.batchStrideA;
-  let baseB = params.offsetB + gid.z * params.batchStrideB;
   let m0 = row;
   let m1 = min(row + 1u, params.M - 1u);
   let m2 = min(row + 2u, params.M - 1u);
@@ -71,26 +78,31 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   let k4 = params.K & ~3u;
-  for (var k = 0u; k < k4; k += 4u) {
-    let b0 = rowB4(baseB, k, n);
-    let b1 = rowB4(baseB, k + 1u, n);
-    let b2 = rowB4(baseB, k + 2u, n);
-    let b3 = rowB4(baseB, k + 3u, n);
-    let a0 = rowA4(baseA, m0, k);
-    let a1 = rowA4(baseA, m1, k);
-    let a2 = rowA4(baseA, m2, k);
-    let a3 = rowA4(baseA, m3, k);
-    acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
-    acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
-    acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
-    acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
-  }
-  for (var k = k4; k < params.K; k++) {
-    let bk = rowB4(baseB, k, n);
-    acc0 += elemA(baseA, m0, k) * bk;
-    acc1 += elemA(baseA, m1, k) * bk;
-    acc2 += elemA(baseA, m2, k) * bk;
-    acc3 += elemA(baseA, m3, k) * bk;
+  let zEnd = select(gid.z + 1u, params.batch, SUM_BATCH);
+  for (var z = select(gid.z, 0u, SUM_BATCH); z < zEnd; z++) {
+    let baseA = params.offsetA + z * params.batchStrideA;
+    let baseB = params.offsetB + z * params.batchStrideB;
+    for (var k = 0u; k < k4; k += 4u) {
+      let b0 = rowB4(baseB, k, n);
+      let b1 = rowB4(baseB, k + 1u, n);
+      let b2 = rowB4(baseB, k + 2u, n);
+      let b3 = rowB4(baseB, k + 3u, n);
+      let a0 = rowA4(baseA, m0, k);
+      let a1 = rowA4(baseA, m1, k);
+      let a2 = rowA4(baseA, m2, k);
+      let a3 = rowA4(baseA, m3, k);
+      acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
+      acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
+      acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
+      acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+    }
+    for (var k = k4; k < params.K; k++) {
+      let bk = rowB4(baseB, k, n);
+      acc0 += elemA(baseA, m0, k) * bk;
+      acc1 += elemA(baseA, m1, k) * bk;
+      acc2 += elemA(baseA, m2, k) * bk;
+      acc3 += elemA(baseA, m3, k) * bk;
+    }
   }
   let baseC = params.offsetC + gid.z * params.batchStrideC;
   storeRow(baseC, row, col, epilogue(row, col, acc0));
@@ -118,8 +130,6 @@ fn tileRowB(k: u32, col: u32) -> vec4<f32> {
 fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let tileRow = wid.y * TILE_M;
   let tileCol = wid.x * TILE_N;
-  let baseA = params.offsetA + wid.z * params.batchStrideA;
-  let baseB = params.offsetB + wid.z * params.batchStrideB;
   let threads = WG_X * WG_Y;
   let t = lid.y * WG_X + lid.x;
   let r = lid.y * 4u;   // this invocation's rows and columns inside the tile
@@ -129,38 +139,43 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
-    // Every invocation helps stage the slabs (zeros past the edges), even those whose outputs fall outside C.
-    for (var e = t; e < TILE_M * TILE_K; e += threads) {
-      let m = tileRow + e / TILE_K;
-      let k = k0 + e % TILE_K;
-      var v = 0.0;
-      if (m < params.M && k < params.K) { v = elemA(baseA, m, k); }
-      tileA[e] = v;
+  let zEnd = select(wid.z + 1u, params.batch, SUM_BATCH);
+  for (var z = select(wid.z, 0u, SUM_BATCH); z < zEnd; z++) {
+    let baseA = params.offsetA + z * params.batchStrideA;
+    let baseB = params.offsetB + z * params.batchStrideB;
+    for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {
+      // Every invocation helps stage the slabs (zeros past the edges), even those whose outputs fall outside C.
+      for (var e = t; e < TILE_M * TILE_K; e += threads) {
+        let m = tileRow + e / TILE_K;
+        let k = k0 + e % TILE_K;
+        var v = 0.0;
+        if (m < params.M && k < params.K) { v = elemA(baseA, m, k); }
+        tileA[e] = v;
+      }
+      for (var e = t; e < TILE_K * TILE_N; e += threads) {
+        let k = k0 + e / TILE_N;
+        let n = tileCol + e % TILE_N;
+        var v = 0.0;
+        if (k < params.K && n < params.N) { v = elemB(baseB, k, n); }
+        tileB[e] = v;
+      }
+      workgroupBarrier();
+      for (var k = 0u; k < TILE_K; k += 4u) {
+        let b0 = tileRowB(k, q);
+        let b1 = tileRowB(k + 1u, q);
+        let b2 = tileRowB(k + 2u, q);
+        let b3 = tileRowB(k + 3u, q);
+        let a0 = tileRowA(r, k);
+        let a1 = tileRowA(r + 1u, k);
+        let a2 = tileRowA(r + 2u, k);
+        let a3 = tileRowA(r + 3u, k);
+        acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
+        acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
+        acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
+        acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+      }
+      workgroupBarrier();
     }
-    for (var e = t; e < TILE_K * TILE_N; e += threads) {
-      let k = k0 + e / TILE_N;
-      let n = tileCol + e % TILE_N;
-      var v = 0.0;
-      if (k < params.K && n < params.N) { v = elemB(baseB, k, n); }
-      tileB[e] = v;
-    }
-    workgroupBarrier();
-    for (var k = 0u; k < TILE_K; k += 4u) {
-      let b0 = tileRowB(k, q);
-      let b1 = tileRowB(k + 1u, q);
-      let b2 = tileRowB(k + 2u, q);
-      let b3 = tileRowB(k + 3u, q);
-      let a0 = tileRowA(r, k);
-      let a1 = tileRowA(r + 1u, k);
-      let a2 = tileRowA(r + 2u, k);
-      let a3 = tileRowA(r + 3u, k);
-      acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
-      acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
-      acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
-      acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
-    }
-    workgroupBarrier();
   }
   let row = tileRow + r;
   let col = tileCol + q;

@@ -1,8 +1,10 @@
 // Sum over any set of axes: out[o] = scale * sum_r x[offset(o) + offset(r)].
-// One workgroup per output element. The kept axes (outer*) place the output element in x, the reduced
+//   sum:    one workgroup per output element, for few outputs of many terms each. The kept axes (outer*) place the output element in x, the reduced
 // axes (red*) enumerate what it sums; the host merges adjacent axes first, so both lists are usually short.
 // Each invocation sums a strided share of the reduced elements, then the workgroup adds its partial sums
 // as a tree in workgroup memory. `scale` turns the sum into a mean without another pass.
+//   serial: one invocation per output element, summing its terms in a loop with no barriers, for many
+//           outputs of few terms each (a batch of per-image weight gradients summed over the batch).
 
 struct Params {
   outCount: u32,
@@ -43,4 +45,16 @@ fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     workgroupBarrier();
   }
   if (lid == 0u) { out[o] = partial[0] * params.scale; }
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = gid.x + gid.y * nwg.x * WORKGROUP;
+  if (o >= params.outCount) { return; }
+  let base = stridedOffset(o, params.outerRank, params.outerSizes, params.outerStrides);
+  var s = 0.0;
+  for (var r = 0u; r < params.reduceCount; r++) {
+    s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
+  }
+  out[o] = s * params.scale;
 }

@@ -13,6 +13,8 @@ fn flatId(gid: vec3<u32>, numWorkgroups: vec3<u32>, workgroupWidth: u32) -> u32 
 // A stride of 0 repeats one element along that dimension, which is how broadcasting reads its operands.
 // Straight-line code on purpose: CPU drivers compile a loop over a dynamically indexed array far worse.
 fn stridedOffset(flat: u32, rank: u32, sizes: Dims, strides: Dims) -> u32 {
+  // One dimension (the common case once the host has merged neighbours): flat is already the coordinate.
+  if (rank == 1u) { return flat * strides[0].x; }
   var rest = flat;
   var offset = 0u;
   let s = sizes[0];

@@ -19,6 +19,7 @@ export { matmul, setMatmulConfig, type MatmulConfig } from './ops/matmul';
 export { sum } from './ops/sum';
 export { mean } from './ops/mean';
 export { reshape, flatten } from './ops/reshape';
+export { transpose } from './ops/transpose';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
 export { linear } from './ops/linear';
 export { maxPool2d } from './ops/maxpool2d';

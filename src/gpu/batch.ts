@@ -4,6 +4,8 @@
  * Uploads made while work is pending go through the same encoder so that they land in recording order.
  */
 
+import type { Profiler } from './profile';
+
 const MAP_READ = 0x1;
 const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
@@ -17,6 +19,8 @@ export class CommandBatch {
   dispatches = 0;
   /** submits so far, for tests and DEBUG output */
   submits = 0;
+  /** set by startProfile(): each dispatch then runs in a pass of its own that writes timestamps */
+  profiler: Profiler | null = null;
 
   constructor(
     private device: GPUDevice,
@@ -38,10 +42,15 @@ export class CommandBatch {
   }
 
   dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
+    if (this.profiler) {
+      this.endPass();
+      this.pass = this.getEncoder().beginComputePass({ timestampWrites: this.profiler.timestampWrites(pipeline.label) });
+    }
     this.pass ??= this.getEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
+    if (this.profiler) this.endPass();
     if (++this.dispatches >= this.maxDispatches) this.flush();
   }
 
@@ -74,7 +83,9 @@ export class CommandBatch {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
+    this.profiler?.resolve(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
+    this.profiler?.submitted();
     this.encoder = null;
     this.dispatches = 0;
     this.submits++;

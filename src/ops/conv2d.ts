@@ -1,4 +1,4 @@
-import { empty, type Tensor } from '../tensor';
+import { empty, view, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
@@ -105,15 +105,24 @@ function windowParams(g: Geometry, n0: number, count: number) {
 
 /** cols[nb, C*KH*KW, P*Q] for images n0 .. n0+nb-1 of x. */
 function im2col(x: Tensor, g: Geometry, n0: number, nb: number): Tensor {
+  return patches('im2col', [nb, g.CKK, g.PQ], nb * g.CKK * g.P, x, g, n0);
+}
+
+/** rows[nb * P*Q, C*KH*KW]: the same patches, one receptive field per row. */
+function im2row(x: Tensor, g: Geometry, n0: number, nb: number): Tensor {
+  return patches('im2row', [nb * g.PQ, g.CKK], nb * g.PQ, x, g, n0);
+}
+
+function patches(entry: string, shape: number[], invocations: number, x: Tensor, g: Geometry, n0: number): Tensor {
   const rt = runtime();
-  const cols = empty([nb, g.CKK, g.PQ]);
+  const out = empty(shape);
   rt.launch({
-    shader: 'im2col', entry: 'im2col', constants: { WORKGROUP },
-    bindings: { src: x.buffer, dst: cols.buffer },
-    params: windowParams(g, n0, cols.size),
-    workgroups: rt.grid1d(Math.ceil(cols.size / WORKGROUP)),
+    shader: 'im2col', entry, constants: { WORKGROUP },
+    bindings: { src: x.buffer, dst: out.buffer },
+    params: windowParams(g, n0, invocations),
+    workgroups: rt.grid1d(Math.ceil(invocations / WORKGROUP)),
   });
-  return cols;
+  return out;
 }
 
 function gradInput(dy: Tensor, w: Tensor, g: Geometry): Tensor {
@@ -134,23 +143,29 @@ function gradInput(dy: Tensor, w: Tensor, g: Geometry): Tensor {
   return dx;
 }
 
+/**
+ * dW[O, CKK] = sum_n dy[n] [O, PQ] x rows[n] [PQ, CKK]: one batch-summing GEMM per chunk of images, over the
+ * patches laid out one receptive field per row, so neither per-image products nor a transposed dy are needed.
+ */
 function gradWeight(dy: Tensor, x: Tensor, g: Geometry): Tensor {
-  let total: Tensor | null = null;
+  let acc: Tensor | null = null;
   forEachChunk(g, (n0, nb) => {
-    const cols = im2col(x, g, n0, nb);
-    // per image: dy[n] [O, PQ] x cols[n]^T [PQ, CKK], then summed over the chunk's images
-    const perImage = gemm(dy, cols, { m: g.O, n: g.CKK, k: g.PQ, transB: true, batch: nb, strideA: g.O * g.PQ, offsetA: n0 * g.O * g.PQ, strideB: g.CKK * g.PQ });
-    cols.dispose();
-    const part = nb === 1 ? perImage : sumAxes(perImage, [0], false);
-    if (part !== perImage) perImage.dispose();
-    if (total) {
-      const next = binaryKernel('conv2d', total, part, 'ADD');
-      total.dispose();
+    const rows = im2row(x, g, n0, nb);
+    const part = gemm(dy, rows, {
+      m: g.O, n: g.CKK, k: g.PQ, batch: nb, sumBatch: true,
+      strideA: g.O * g.PQ, offsetA: n0 * g.O * g.PQ, strideB: g.PQ * g.CKK,
+    });
+    rows.dispose();
+    if (acc) {
+      const total = binaryKernel('conv2d', acc, part, 'ADD');
+      acc.dispose();
       part.dispose();
-      total = next;
+      acc = total;
     } else {
-      total = part;
+      acc = part;
     }
   });
-  return reshape(total!, [g.O, g.C, g.KH, g.KW]);
+  const dw = view(acc!, [g.O, g.C, g.KH, g.KW]);
+  acc!.dispose();
+  return dw;
 }

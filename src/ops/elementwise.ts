@@ -5,7 +5,7 @@
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { shaderConstant } from '../gpu/shaders';
-import { broadcastShapes, broadcastStrides, packDims, sizeOf, MAX_RANK, type Shape } from '../shape';
+import { broadcastShapes, broadcastStrides, packDims, sizeOf, stridesOf, MAX_RANK, type Shape } from '../shape';
 
 export type UnaryCode = 'RELU' | 'SIGMOID' | 'TANH' | 'NEG' | 'EXP' | 'LOG' | 'AFFINE' | 'SQRT' | 'SQUARE';
 export type BinaryCode = 'ADD' | 'SUB' | 'MUL' | 'DIV' | 'RELU_GRAD' | 'SIGMOID_GRAD' | 'TANH_GRAD';
@@ -52,6 +52,18 @@ export function broadcastKernel(x: Tensor, shape: Shape, alpha = 1): Tensor {
     alpha,
     shape,
     aStrides: broadcastStrides(x.shape, shape),
+  });
+  return out;
+}
+
+/** out[i_perm[0], i_perm[1], ...] = x[i_0, i_1, ...]: x with its axes reordered (out axis d is x axis perm[d]). */
+export function permuteKernel(x: Tensor, perm: readonly number[]): Tensor {
+  const strides = stridesOf(x.shape);
+  const shape = perm.map((a) => x.shape[a]);
+  const out = empty(shape);
+  launch('unary', shaderConstant('elementwise', 'AFFINE'), out, { a: x }, true, {
+    shape,
+    aStrides: perm.map((a) => strides[a]),
   });
   return out;
 }

@@ -1,4 +1,5 @@
-import { empty, type Tensor } from '../tensor';
+import { empty, view, type Tensor } from '../tensor';
+import { permuteKernel } from './elementwise';
 import { runtime, type Runtime } from '../gpu/runtime';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
@@ -65,6 +66,11 @@ export interface GemmShape {
   offsetA?: number;
   offsetB?: number;
   offsetC?: number;
+  /** sum the batch's products into one [m, n] result instead of keeping one per matrix */
+  sumBatch?: boolean;
+  /** row strides of A and B as stored, when an operand is a column slice of a wider matrix */
+  lda?: number;
+  ldb?: number;
   /** write into this tensor instead of a new [batch?, m, n] one */
   out?: Tensor;
   /** fused epilogue: a bias per row of C ([m]) or per column ([n]), then an optional ReLU */
@@ -72,17 +78,53 @@ export interface GemmShape {
   relu?: boolean;
 }
 
+const MAX_EXPLICIT_TRANSPOSE = 1 << 22;
+
+/** The rows x cols matrix stored at `offset` in t, transposed into a new [cols, rows] tensor. */
+function transposed(t: Tensor, offset: number, rows: number, cols: number): Tensor {
+  const m = offset === 0 && t.size === rows * cols ? t : null;
+  if (!m) {
+    // A slice of a bigger tensor: copy it out first (rare: batched operands are not transposed this way).
+    const slice = empty([rows, cols]);
+    runtime().batch.copy(t.buffer, slice.buffer, rows * cols * 4, offset * 4, 0);
+    const out = permuteKernel(slice, [1, 0]);
+    slice.dispose();
+    return out;
+  }
+  const v = view(t, [rows, cols]);
+  const out = permuteKernel(v, [1, 0]);
+  v.dispose();
+  return out;
+}
+
 /** @internal C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor (or `s.out`). No autograd. */
 export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
+  // Reading a transposed operand is a strided gather in the inner loop; when the operand is one matrix (shared
+  // by the whole batch), transposing it once costs far less than the product and unlocks the fast path.
+  const single = (stride: number | undefined) => (s.batch ?? 1) === 1 || stride === 0;
+  if (s.transA && s.lda === undefined && single(s.strideA) && s.m * s.k <= MAX_EXPLICIT_TRANSPOSE) {
+    const at = transposed(a, s.offsetA ?? 0, s.k, s.m);
+    const out = gemm(at, b, { ...s, transA: false, offsetA: 0, strideA: s.strideA === 0 ? 0 : s.m * s.k });
+    at.dispose();
+    return out;
+  }
+  if (s.transB && s.ldb === undefined && single(s.strideB) && s.k * s.n <= MAX_EXPLICIT_TRANSPOSE) {
+    const bt = transposed(b, s.offsetB ?? 0, s.n, s.k);
+    const out = gemm(a, bt, { ...s, transB: false, offsetB: 0, strideB: s.strideB === 0 ? 0 : s.k * s.n });
+    bt.dispose();
+    return out;
+  }
   const rt = runtime();
   const batch = s.batch ?? 1;
-  const out = s.out ?? empty(batch === 1 ? [s.m, s.n] : [batch, s.m, s.n]);
+  const out = s.out ?? empty(batch === 1 || s.sumBatch ? [s.m, s.n] : [batch, s.m, s.n]);
   const [offsetA, offsetB, offsetC] = [s.offsetA ?? 0, s.offsetB ?? 0, s.offsetC ?? 0];
   const cfg = matmulConfig(rt);
   // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
   const strideA = s.strideA ?? s.m * s.k;
   const strideB = s.strideB ?? s.k * s.n;
-  const aligned = [strideA, strideB, offsetA, offsetB, offsetC].every((v) => v % 4 === 0);
+  const lda = s.lda ?? (s.transA ? s.m : s.k);
+  const ldb = s.ldb ?? (s.transB ? s.k : s.n);
+  const aligned = [strideA, strideB, offsetA, offsetB, offsetC, lda, ldb].every((v) => v % 4 === 0);
   const vec4 = cfg.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
   // A workgroup taller or wider than C only computes clamped copies of the edge: shrink it to fit small
   // matrices (conv layers with few channels), keeping the invocation count.
@@ -94,6 +136,7 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
     WG_Y: wgY,
     BIAS: shaderConstant('matmul', !s.bias ? 'NO_BIAS' : s.bias.per === 'row' ? 'BIAS_PER_ROW' : 'BIAS_PER_COLUMN'),
     RELU: !!s.relu,
+    SUM_BATCH: !!s.sumBatch,
   };
   if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
   if (cfg.entry === 'tiled') constants.TILE_K = cfg.tileK;
@@ -112,8 +155,11 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
       offsetA,
       offsetB,
       offsetC,
+      lda,
+      ldb,
+      batch,
     },
-    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), batch],
+    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), s.sumBatch ? 1 : batch],
   });
   return out;
 }

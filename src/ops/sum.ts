@@ -82,10 +82,12 @@ function launchSum(x: Tensor, reduced: Set<number>, out: Tensor, scale: number):
   const rt = runtime();
   const { kept, red } = mergedDims(x.shape, reduced);
   const reduceCount = red.sizes.reduce((a, b) => a * b, 1);
-  const workgroup = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(reduceCount, 1))));
+  // Enough outputs to keep every core busy: one invocation each, no barriers. Otherwise a workgroup each.
+  const serial = out.size >= 1024 && reduceCount <= 4096;
+  const workgroup = serial ? 64 : Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(reduceCount, 1))));
   rt.launch({
     shader: 'reduce',
-    entry: 'sum',
+    entry: serial ? 'serial' : 'sum',
     constants: { WORKGROUP: workgroup },
     bindings: { x: x.buffer, out: out.buffer },
     params: {
@@ -99,6 +101,6 @@ function launchSum(x: Tensor, reduced: Set<number>, out: Tensor, scale: number):
       redSizes: packDims(red.sizes),
       redStrides: packDims(red.strides),
     },
-    workgroups: rt.grid1d(out.size),
+    workgroups: rt.grid1d(serial ? Math.ceil(out.size / workgroup) : out.size),
   });
 }

@@ -3,6 +3,7 @@ import * as wc from '../../src/index';
 import { checkOp, expectClose, setup } from '../helpers';
 import { matmulRef } from '../reference/matmul';
 import { randomArray } from '../reference/array';
+import { gemm } from '../../src/ops/matmul';
 
 beforeAll(setup);
 afterEach(() => wc.setMatmulConfig(null));
@@ -60,4 +61,51 @@ it('rejects operands whose shapes do not chain, naming both', () => {
   const b = wc.zeros([4, 5]);
   expect(() => wc.matmul(a, b)).toThrow(/matmul.*\[2, 3\].*\[4, 5\]/);
   expect(() => wc.matmul(wc.zeros([6]), b)).toThrow(/matmul: expected a: \[m, k\]/);
+});
+
+describe('gemm, the batched kernel behind conv2d and linear', () => {
+  // A batch of 3 products whose operands are stored transposed (the kernel's strided TRANS paths, which the
+  // public matmul never reaches because it transposes single matrices explicitly), and a column slice (lda).
+  it.each(configs)('batched transposed operands ($entry, vec4 $vec4)', async (config) => {
+    wc.setMatmulConfig(config);
+    const [m, k, n, batch] = [5, 7, 6, 3];
+    const a = randomArray([batch, k, m], 21); // A^T per batch
+    const b = randomArray([batch, n, k], 22); // B^T per batch
+    const c = gemm(wc.tensor(Float32Array.from(a.data), a.shape), wc.tensor(Float32Array.from(b.data), b.shape), { m, n, k, batch, transA: true, transB: true });
+    const got = await c.data();
+    for (let z = 0; z < batch; z++) {
+      const at = { data: new Float64Array(m * k), shape: [m, k] };
+      const bt = { data: new Float64Array(k * n), shape: [k, n] };
+      for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) at.data[i * k + p] = a.data[z * k * m + p * m + i];
+      for (let p = 0; p < k; p++) for (let j = 0; j < n; j++) bt.data[p * n + j] = b.data[z * n * k + j * k + p];
+      expectClose(got.subarray(z * m * n, (z + 1) * m * n), matmulRef(at, bt).data, { rtol: 1e-5, atol: 1e-5 });
+    }
+  });
+
+  it.each(configs)('a column slice of a wider A through lda ($entry, vec4 $vec4)', async (config) => {
+    wc.setMatmulConfig(config);
+    const wide = randomArray([6, 20], 23);
+    const b = randomArray([8, 4], 24);
+    const c = gemm(wc.tensor(Float32Array.from(wide.data), wide.shape), wc.tensor(Float32Array.from(b.data), b.shape), { m: 6, n: 4, k: 8, offsetA: 8, lda: 20 });
+    const slice = { data: new Float64Array(48), shape: [6, 8] };
+    for (let i = 0; i < 6; i++) for (let p = 0; p < 8; p++) slice.data[i * 8 + p] = wide.data[i * 20 + 8 + p];
+    expectClose(await c.data(), matmulRef(slice, b).data, { rtol: 1e-5, atol: 1e-5 });
+  });
+});
+
+describe('gemm summing its batch', () => {
+  it.each(configs)('C = sum_z A[z] x B[z] ($entry, vec4 $vec4)', async (config) => {
+    wc.setMatmulConfig(config);
+    const [m, k, n, batch] = [6, 8, 12, 5];
+    const a = randomArray([batch, m, k], 31);
+    const b = randomArray([batch, k, n], 32);
+    const c = gemm(wc.tensor(Float32Array.from(a.data), a.shape), wc.tensor(Float32Array.from(b.data), b.shape), { m, n, k, batch, sumBatch: true });
+    expect(c.shape).toEqual([m, n]);
+    const expected = new Float64Array(m * n);
+    for (let z = 0; z < batch; z++) {
+      const part = matmulRef({ data: a.data.slice(z * m * k, (z + 1) * m * k), shape: [m, k] }, { data: b.data.slice(z * k * n, (z + 1) * k * n), shape: [k, n] });
+      part.data.forEach((v, i) => (expected[i] += v));
+    }
+    expectClose(await c.data(), expected, { rtol: 1e-5, atol: 1e-5 });
+  });
 });

@@ -26,7 +26,8 @@ struct Params {
   // operand is a column slice of a wider matrix)
   lda: u32,
   ldb: u32,
-  batch: u32,   // matrices in the batch; with SUM_BATCH all of them are summed into one C
+  batch: u32,          // matrices in the batch
+  batchPerGroup: u32,  // SUM_BATCH: matrices summed by each z of the grid (each z writes its own C)
 }
 
 // Epilogue, fused into the store instead of extra passes: a bias per row (conv: one per output channel) or per
@@ -50,8 +51,9 @@ fn epilogue(m: u32, n: u32, v: vec4<f32>) -> vec4<f32> {
   return r;
 }
 
-// SUM_BATCH: C = sum_z A[z] x B[z], looping over the batch inside each invocation, so a sum of products
-// (a convolution's weight gradient over the images of a batch) needs no per-image results nor a reduction.
+// SUM_BATCH: C[g] = sum over z in group g of A[z] x B[z], looping over the group's matrices inside each
+// invocation, so a sum of products (a convolution's weight gradient over a batch of images) needs no
+// per-image results; the host adds up the few group results when it splits the batch for parallelism.
 override SUM_BATCH: bool = false;
 
 override WG_X: u32 = 8u;       // invocations along N; each covers 4 columns
@@ -78,8 +80,9 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   let k4 = params.K & ~3u;
-  let zEnd = select(gid.z + 1u, params.batch, SUM_BATCH);
-  for (var z = select(gid.z, 0u, SUM_BATCH); z < zEnd; z++) {
+  let zStart = select(gid.z, gid.z * params.batchPerGroup, SUM_BATCH);
+  let zEnd = select(gid.z + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
+  for (var z = zStart; z < zEnd; z++) {
     let baseA = params.offsetA + z * params.batchStrideA;
     let baseB = params.offsetB + z * params.batchStrideB;
     for (var k = 0u; k < k4; k += 4u) {
@@ -139,8 +142,9 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
-  let zEnd = select(wid.z + 1u, params.batch, SUM_BATCH);
-  for (var z = select(wid.z, 0u, SUM_BATCH); z < zEnd; z++) {
+  let zStart = select(wid.z, wid.z * params.batchPerGroup, SUM_BATCH);
+  let zEnd = select(wid.z + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
+  for (var z = zStart; z < zEnd; z++) {
     let baseA = params.offsetA + z * params.batchStrideA;
     let baseB = params.offsetB + z * params.batchStrideB;
     for (var k0 = 0u; k0 < params.K; k0 += TILE_K) {

@@ -1,5 +1,6 @@
 import { empty, view, type Tensor } from '../tensor';
 import { permuteKernel } from './elementwise';
+import { sumAxes } from './sum';
 import { runtime, type Runtime } from '../gpu/runtime';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
@@ -68,6 +69,8 @@ export interface GemmShape {
   offsetC?: number;
   /** sum the batch's products into one [m, n] result instead of keeping one per matrix */
   sumBatch?: boolean;
+  /** internal to sumBatch: sum groups of this many matrices, one [m, n] result per group */
+  groupSize?: number;
   /** row strides of A and B as stored, when an operand is a column slice of a wider matrix */
   lda?: number;
   ldb?: number;
@@ -79,6 +82,8 @@ export interface GemmShape {
 }
 
 const MAX_EXPLICIT_TRANSPOSE = 1 << 22;
+/** enough 4x4 blocks to keep a CPU adapter's cores (and a GPU's many more) busy */
+const SUM_BATCH_INVOCATIONS = 2048;
 
 /** The rows x cols matrix stored at `offset` in t, transposed into a new [cols, rows] tensor. */
 function transposed(t: Tensor, offset: number, rows: number, cols: number): Tensor {
@@ -116,7 +121,24 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
   }
   const rt = runtime();
   const batch = s.batch ?? 1;
-  const out = s.out ?? empty(batch === 1 || s.sumBatch ? [s.m, s.n] : [batch, s.m, s.n]);
+  // Summing a batch inside each invocation leaves few invocations when C is small: split the batch into
+  // groups that each sum their share into their own C, then add the groups' results.
+  const blocks = Math.ceil(s.m / 4) * Math.ceil(s.n / 4);
+  const groups = s.sumBatch ? Math.max(1, Math.min(batch, Math.floor(SUM_BATCH_INVOCATIONS / blocks))) : 1;
+  const perGroup = Math.ceil(batch / groups);
+  const usedGroups = Math.ceil(batch / perGroup);
+  if (usedGroups > 1) {
+    const partials = gemm(a, b, { ...s, out: undefined, offsetC: 0, sumBatch: false, groupSize: perGroup });
+    const total = sumAxes(partials, [0], false);
+    partials.dispose();
+    if (!s.out) return total;
+    runtime().batch.copy(total.buffer, s.out.buffer, s.m * s.n * 4, 0, (s.offsetC ?? 0) * 4);
+    total.dispose();
+    return s.out;
+  }
+  const grouped = s.groupSize;
+  const zCount = grouped ? Math.ceil(batch / grouped) : s.sumBatch ? 1 : batch;
+  const out = s.out ?? empty(zCount === 1 ? [s.m, s.n] : [zCount, s.m, s.n]);
   const [offsetA, offsetB, offsetC] = [s.offsetA ?? 0, s.offsetB ?? 0, s.offsetC ?? 0];
   const cfg = matmulConfig(rt);
   // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
@@ -136,7 +158,7 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
     WG_Y: wgY,
     BIAS: shaderConstant('matmul', !s.bias ? 'NO_BIAS' : s.bias.per === 'row' ? 'BIAS_PER_ROW' : 'BIAS_PER_COLUMN'),
     RELU: !!s.relu,
-    SUM_BATCH: !!s.sumBatch,
+    SUM_BATCH: !!s.sumBatch || !!grouped,
   };
   if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
   if (cfg.entry === 'tiled') constants.TILE_K = cfg.tileK;
@@ -158,8 +180,9 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
       lda,
       ldb,
       batch,
+      batchPerGroup: grouped ?? batch,
     },
-    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), s.sumBatch ? 1 : batch],
+    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), zCount],
   });
   return out;
 }

@@ -6,7 +6,7 @@
 //        element it picked (the first maximum in row-major window order; a NaN wins, as in PyTorch).
 //   avg: padding counts as zeros in the divisor (PyTorch's count_include_pad=True): always kernelH*kernelW.
 //
-// Entry points: maxForward, avgForward, maxBackward, avgBackward. The mode is the entry point rather than an
+// Entry points: maxForward, avgForward, maxBackward (or maxBackwardScatter), avgBackward. The mode is the entry point rather than an
 // override constant because max and avg bind different buffers (only max has an argmax).
 //
 // Threads: one invocation per element, numbered in row-major order over the tensor it writes, so neither
@@ -136,6 +136,18 @@ fn maxBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     }
   }
   dx[i] = g;
+}
+
+// Max backward when windows do not overlap (stride >= kernel, the usual 2x2/2): one invocation per OUTPUT
+// element sends its gradient to the element it picked. No two windows pick the same element, so there are
+// no write conflicts; the host zeroes dx first, which is cheaper than every input element searching the
+// windows around it.
+@compute @workgroup_size(WORKGROUP)
+fn maxBackwardScatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let o = flatId(gid, nwg, WORKGROUP);
+  if (o >= params.count) { return; }
+  let i = argmax[o];
+  if (i != NO_INDEX) { dx[i] = dy[o]; }
 }
 
 // dx[i] = sum of dy[o] over the windows o that cover i, over kernelH*kernelW.

@@ -5,6 +5,7 @@
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { formatShape } from '../shape';
+import { fillKernel } from './elementwise';
 
 export interface Pool2dOptions {
   /** window height and width; one number for a square window */
@@ -73,7 +74,7 @@ export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): Poo
 
 export const poolOutputShape = (g: PoolGeometry): number[] => [g.n, g.c, g.p, g.q];
 
-export type PoolEntry = 'maxForward' | 'avgForward' | 'maxBackward' | 'avgBackward';
+export type PoolEntry = 'maxForward' | 'avgForward' | 'maxBackward' | 'maxBackwardScatter' | 'avgBackward';
 
 /**
  * Records one dispatch of shaders/pool.wgsl writing `count` elements (the output for a forward entry, the
@@ -105,6 +106,12 @@ export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bin
 
 /** @internal The gradient of a pooling with respect to its input, from dy: [n, c, p, q]. No autograd. */
 export function poolBackward(entry: 'maxBackward' | 'avgBackward', g: PoolGeometry, dy: Tensor, argmax?: Tensor): Tensor {
+  if (entry === 'maxBackward' && argmax && g.stride[0] >= g.kernel[0] && g.stride[1] >= g.kernel[1]) {
+    // Disjoint windows: zero dx, then each output element writes its one gradient (see maxBackwardScatter).
+    const dx = fillKernel([g.n, g.c, g.h, g.w], 0);
+    launchPool('maxBackwardScatter', g, dy.size, { dy, argmax, dx });
+    return dx;
+  }
   const dx = empty([g.n, g.c, g.h, g.w]);
   launchPool(entry, g, dx.size, argmax ? { dy, argmax, dx } : { dy, dx });
   return dx;

@@ -35,8 +35,13 @@ fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   if (o >= params.outCount) { return; }
   let base = stridedOffset(o, params.outerRank, params.outerSizes, params.outerStrides);
   var s = 0.0;
-  for (var r = lid; r < params.reduceCount; r += WORKGROUP) {
-    s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
+  if (params.redRank <= 1u) {
+    let stride = params.redStrides[0].x;
+    for (var r = lid; r < params.reduceCount; r += WORKGROUP) { s += x[base + r * stride]; }
+  } else {
+    for (var r = lid; r < params.reduceCount; r += WORKGROUP) {
+      s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
+    }
   }
   partial[lid] = s;
   workgroupBarrier();
@@ -53,8 +58,14 @@ fn serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (o >= params.outCount) { return; }
   let base = stridedOffset(o, params.outerRank, params.outerSizes, params.outerStrides);
   var s = 0.0;
-  for (var r = 0u; r < params.reduceCount; r++) {
-    s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
+  if (params.redRank <= 1u) {
+    // One strided run (the usual case): no index arithmetic in the loop.
+    let stride = params.redStrides[0].x;
+    for (var r = 0u; r < params.reduceCount; r++) { s += x[base + r * stride]; }
+  } else {
+    for (var r = 0u; r < params.reduceCount; r++) {
+      s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
+    }
   }
   out[o] = s * params.scale;
 }

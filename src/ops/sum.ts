@@ -66,7 +66,7 @@ function sumInStages(x: Tensor, axes: readonly number[], out: Tensor, scale: num
   let run = 1;
   while (run < sorted.length && sorted[sorted.length - 1 - run] === sorted[sorted.length - run] - 1) run++;
   const inner = sorted.slice(sorted.length - run);
-  if (out.size >= 256 || count < 16384 || inner.length === sorted.length) {
+  if (out.size >= 256 || count <= 4096 || inner.length === sorted.length) {
     launchSum(x, new Set(axes), out, scale);
     return;
   }
@@ -82,8 +82,9 @@ function launchSum(x: Tensor, reduced: Set<number>, out: Tensor, scale: number):
   const rt = runtime();
   const { kept, red } = mergedDims(x.shape, reduced);
   const reduceCount = red.sizes.reduce((a, b) => a * b, 1);
-  // Enough outputs to keep every core busy: one invocation each, no barriers. Otherwise a workgroup each.
-  const serial = out.size >= 1024 && reduceCount <= 4096;
+  // Up to a few thousand terms, one invocation per output sums them in a loop: barriers cost more than the
+  // loop on CPU adapters. Longer sums get a workgroup each (sumInStages keeps those outputs numerous).
+  const serial = reduceCount <= 4096;
   const workgroup = serial ? 64 : Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(reduceCount, 1))));
   rt.launch({
     shader: 'reduce',

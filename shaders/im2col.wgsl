@@ -13,6 +13,7 @@ struct Params {
   KH: u32, KW: u32,
   SH: u32, SW: u32,
   PH: u32, PW: u32,
+  O: u32,       // output channels (flip_weights)
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -96,4 +97,17 @@ fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     }
   }
   dst[(params.n0 * params.C * params.H * params.W) + e] = s;
+}
+
+// The weights of the convolution that gives a stride-1 convolution's input gradient:
+// dst[c][o][i][j] = src[o][c][KH-1-i][KW-1-j]. One invocation per element of dst.
+@compute @workgroup_size(WORKGROUP)
+fn flip_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let j = e % params.KW;
+  let i = (e / params.KW) % params.KH;
+  let o = (e / (params.KW * params.KH)) % params.O;
+  let c = e / (params.KW * params.KH * params.O);
+  dst[e] = src[((o * params.C + c) * params.KH + (params.KH - 1u - i)) * params.KW + (params.KW - 1u - j)];
 }

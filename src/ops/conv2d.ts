@@ -31,21 +31,13 @@ const pair = (v: number | [number, number]): [number, number] => (typeof v === '
  *
  * Forward, per image n: out[n] = W[O, C*KH*KW] x cols[n] (+ b, ReLU fused into the GEMM's store), where
  * cols = im2col(x) lays each receptive field out as a column.
- * Backward, with cols recomputed from the saved x rather than kept:
- *   dW = sum_n dy[n] [O, PQ] x cols[n]^T,   dx = col2im(W^T x dy[n]),   db = sum of dy over N, P, Q.
+ * Backward, with the patches recomputed from the saved x rather than kept:
+ *   dW = sum_n dy[n] [O, PQ] x cols[n]^T,   db = sum of dy over N, P, Q,
+ *   dx = a convolution of dy with the flipped weights (stride 1), or col2im(W^T x dy[n]) (other strides).
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const g = geometry(x, w, b ?? null, options);
-  const out = empty([g.N, g.O, g.P, g.Q]);
-  forEachChunk(g, (n0, nb) => {
-    const cols = im2col(x, g, n0, nb);
-    gemm(w, cols, {
-      m: g.O, n: g.PQ, k: g.CKK, batch: nb, strideA: 0, strideB: g.CKK * g.PQ,
-      out, offsetC: n0 * g.O * g.PQ,
-      bias: b ? { tensor: b, per: 'row' } : undefined, relu: !!options.relu,
-    });
-    cols.dispose();
-  });
+  const out = convolve(x, w, b ?? null, g, !!options.relu);
   const inputs = b ? [x, w, b] : [x, w];
   if (!needsGrad(...inputs)) return out;
   const sx = save(x);
@@ -61,6 +53,21 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
       () => reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
     ];
   }, saved);
+}
+
+/** The forward computation, without autograd: im2col per chunk of images, then the GEMM with its epilogue. */
+function convolve(x: Tensor, w: Tensor, b: Tensor | null, g: Geometry, relu: boolean): Tensor {
+  const out = empty([g.N, g.O, g.P, g.Q]);
+  forEachChunk(g, (n0, nb) => {
+    const cols = im2col(x, g, n0, nb);
+    gemm(w, cols, {
+      m: g.O, n: g.PQ, k: g.CKK, batch: nb, strideA: 0, strideB: g.CKK * g.PQ,
+      out, offsetC: n0 * g.O * g.PQ,
+      bias: b ? { tensor: b, per: 'row' } : undefined, relu,
+    });
+    cols.dispose();
+  });
+  return out;
 }
 
 interface Geometry {
@@ -100,7 +107,7 @@ function forEachChunk(g: Geometry, fn: (n0: number, nb: number) => void): void {
 }
 
 function windowParams(g: Geometry, n0: number, count: number) {
-  return { count, n0, C: g.C, H: g.H, W: g.W, P: g.P, Q: g.Q, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW };
+  return { count, n0, C: g.C, H: g.H, W: g.W, P: g.P, Q: g.Q, KH: g.KH, KW: g.KW, SH: g.SH, SW: g.SW, PH: g.PH, PW: g.PW, O: g.O };
 }
 
 /** cols[nb, C*KH*KW, P*Q] for images n0 .. n0+nb-1 of x. */
@@ -125,7 +132,30 @@ function patches(entry: string, shape: number[], invocations: number, x: Tensor,
   return out;
 }
 
+/**
+ * dx for stride 1 is itself a convolution: of dy, padded by KH-1-PH (KW-1-PW), with the weights flipped in
+ * space and their in/out channels swapped, W'[c, o, i, j] = W[o, c, KH-1-i, KW-1-j]. That reuses the forward
+ * path (im2col + GEMM) and needs no col2im. Other strides scatter through col2im(W^T x dy[n]).
+ */
 function gradInput(dy: Tensor, w: Tensor, g: Geometry): Tensor {
+  if (g.SH === 1 && g.SW === 1 && g.PH < g.KH && g.PW < g.KW) {
+    const flipped = empty([g.C, g.O, g.KH, g.KW]);
+    const rt = runtime();
+    rt.launch({
+      shader: 'im2col', entry: 'flip_weights', constants: { WORKGROUP },
+      bindings: { src: w.buffer, dst: flipped.buffer },
+      params: windowParams(g, 0, flipped.size),
+      workgroups: rt.grid1d(Math.ceil(flipped.size / WORKGROUP)),
+    });
+    const transposed = geometry(dy, flipped, null, { padding: [g.KH - 1 - g.PH, g.KW - 1 - g.PW] });
+    const dx = convolve(dy, flipped, null, transposed, false);
+    flipped.dispose();
+    return dx;
+  }
+  return gradInputCol2im(dy, w, g);
+}
+
+function gradInputCol2im(dy: Tensor, w: Tensor, g: Geometry): Tensor {
   const rt = runtime();
   const dx = empty([g.N, g.C, g.H, g.W]);
   forEachChunk(g, (n0, nb) => {

@@ -3,7 +3,7 @@
 // writes the weights as a .safetensors file.
 //
 //   npm run train                         small CNN, the default, sized to finish in minutes on a CPU adapter
-//   npm run train -- --model lenet --epochs 3     bigger models for machines with a GPU: lenet, bn-residual
+//   npm run train -- --model lenet --epochs 3     bigger models for machines with a GPU: wide, lenet, bn-residual
 //   options: --epochs N --batch N --lr X --seed N --out FILE
 import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
@@ -17,8 +17,14 @@ const opt = (name, fallback) => {
 
 const { nn } = wc;
 const models = {
-  // conv3x3x16 - pool - conv3x3x32 - pool - linear: PyTorch reaches 97.2% on this split after 5 epochs
+  // conv3x3x8 - pool - conv3x3x16 - pool - linear: sized so that a CPU adapter (SwiftShader, 2 cores) trains it
+  // to 97% on the 2,000 test digits in a few minutes
   small: () => new nn.Sequential(
+    new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10)),
+  // the PyTorch reference shape: conv3x3x16 - pool - conv3x3x32 - pool - linear (97.2% after 5 epochs)
+  wide: () => new nn.Sequential(
     new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Conv2d(16, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
     new nn.Flatten(), new nn.Linear(32 * 7 * 7, 10)),
@@ -35,7 +41,7 @@ const models = {
 const modelName = opt('model', 'small');
 if (!models[modelName]) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(models).join(', ')}`);
 const epochs = Number(opt('epochs', '4'));
-const batchSize = Number(opt('batch', '64'));
+const batchSize = Number(opt('batch', '32'));
 const lr = Number(opt('lr', '2e-3'));
 const seed = Number(opt('seed', '1'));
 const out = opt('out', `mnist-${modelName}.safetensors`);

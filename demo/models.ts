@@ -1,0 +1,61 @@
+/**
+ * The three networks the page can train, the same as demo/train.mjs trains in Node, and a way to tell which one
+ * a weight file belongs to (by its PyTorch stateDict keys and shapes).
+ */
+import * as wc from '../src/index';
+
+const { nn } = wc;
+
+export type ModelName = 'small' | 'lenet' | 'bn-residual';
+
+export const MODELS: Record<ModelName, { label: string; make: () => wc.nn.Sequential }> = {
+  // conv3x3x16 - pool - conv3x3x32 - pool - linear
+  small: {
+    label: 'Small CNN',
+    make: () => new nn.Sequential(
+      new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(16, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Flatten(), new nn.Linear(32 * 7 * 7, 10)),
+  },
+  lenet: {
+    label: 'LeNet-like',
+    make: () => new nn.Sequential(
+      new nn.Conv2d(1, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(32, 64, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10)),
+  },
+  'bn-residual': {
+    label: 'Batch norm + residual',
+    make: () => new nn.Sequential(
+      new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Residual(new nn.Sequential(new nn.Conv2d(32, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU())),
+      new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dropout(0.25), new nn.Linear(32 * 7 * 7, 10)),
+  },
+};
+
+export function isModelName(name: string): name is ModelName {
+  return Object.hasOwn(MODELS, name);
+}
+
+export function parameterCount(model: wc.nn.Module): number {
+  return model.parameters().reduce((n, p) => n + p.size, 0);
+}
+
+/** Which of the models has exactly the keys and shapes of a weight file, or null when none does. */
+export function modelForWeights(bytes: Uint8Array): { name: ModelName; model: wc.nn.Sequential } | null {
+  const file = wc.io.parseSafetensors(bytes);
+  for (const name of Object.keys(MODELS) as ModelName[]) {
+    const model = MODELS[name].make();
+    const own = Object.entries(model.stateDict());
+    const fits = own.length === file.size && own.every(([key, t]) => {
+      const entry = file.get(key);
+      return entry !== undefined && entry.shape.join() === t.shape.join();
+    });
+    if (fits) {
+      wc.io.loadSafetensors(model, bytes);
+      return { name, model };
+    }
+    model.dispose();
+  }
+  return null;
+}

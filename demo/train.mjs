@@ -42,7 +42,7 @@ const modelName = opt('model', 'small');
 if (!models[modelName]) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(models).join(', ')}`);
 const epochs = Number(opt('epochs', '4'));
 const batchSize = Number(opt('batch', '32'));
-const lr = Number(opt('lr', '2e-3'));
+const lr = Number(opt('lr', '3e-3'));
 const seed = Number(opt('seed', '1'));
 const out = opt('out', `mnist-${modelName}.safetensors`);
 const maxSteps = Number(opt('steps', '0')); // > 0: stop each epoch after this many batches (quick checks)
@@ -56,7 +56,9 @@ console.log(`MNIST: ${train.length} train / ${test.length} test digits, loaded i
 wc.manualSeed(seed);
 const model = models[modelName]();
 const optimizer = new wc.optim.Adam(model.parameters(), { lr });
-console.log(`model ${modelName}: ${model.parameters().reduce((n, p) => n + p.size, 0)} parameters; Adam lr ${lr}, batch ${batchSize}, ${epochs} epochs`);
+// Cosine decay from lr to 0 over the whole run: large steps early, fine ones at the end.
+const scheduler = new wc.optim.LRScheduler(optimizer, wc.optim.cosine(lr, epochs * Math.ceil(train.length / batchSize)));
+console.log(`model ${modelName}: ${model.parameters().reduce((n, p) => n + p.size, 0)} parameters; Adam lr ${lr} (cosine decay), batch ${batchSize}, ${epochs} epochs`);
 
 const bar = new cliProgress.SingleBar(
   { format: 'epoch {epoch} [{bar}] {value}/{total} batches | loss {loss} | {rate} steps/s', hideCursor: true, clearOnComplete: false },
@@ -66,6 +68,7 @@ let epochStart = performance.now();
 let steps = 0;
 const history = await wc.fit(model, train, {
   optimizer,
+  scheduler,
   epochs,
   batchSize,
   seed,

@@ -5,6 +5,7 @@
 export { init, type InitOptions, type AdapterSummary } from './gpu/runtime';
 export { Tensor, tensor, scope, memory, type MemoryInfo, type TensorOptions } from './tensor';
 export { noGrad } from './autograd/tape';
+export { startProfile, stopProfile, type KernelTime } from './gpu/profile';
 
 export { full, zeros, ones } from './ops/fill';
 export { rand, randn, manualSeed, type RandomOptions } from './ops/random';

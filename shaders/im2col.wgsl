@@ -1,6 +1,8 @@
 // The data movements around convolution-as-GEMM, for a chunk of images starting at image `n0`:
 //   im2col: cols[n][(c*KH + i)*KW + j][p*Q + q] = x[n0 + n][c][p*SH - PH + i][q*SW - PW + j], 0 in the padding,
-//           so that out[n] = W[O, C*KH*KW] x cols[n] is the convolution, already in NCHW order.
+//           so that out[n] = W[O, C*KH*KW] x cols[n] is the convolution, already in NCHW order. Rows from
+//           C*KH*KW up to `rows` are zeros (and pad_weights gives W as many columns), so a first layer with
+//           K = 1*3*3 = 9 still gets the GEMM's 16-byte loads.
 //   col2im: its adjoint, for grad-input: dx[n0 + n][c][h][w] = sum of dcols[n][(c, i, j)][(p, q)] over the
 //           (i, j, p, q) with p*SH - PH + i = h and q*SW - PW + j = w. One invocation per dx element gathers
 //           its terms (at most KH*KW of them), so no two invocations write the same element: no atomics.
@@ -13,7 +15,8 @@ struct Params {
   KH: u32, KW: u32,
   SH: u32, SW: u32,
   PH: u32, PW: u32,
-  O: u32,       // output channels (flip_weights)
+  O: u32,       // output channels (flip_weights, pad_weights)
+  rows: u32,    // rows of cols per image: C*KH*KW, or more (zeros) to round the GEMM's K up to a multiple of 4
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -30,15 +33,19 @@ fn im2col(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (e >= params.count) { return; }
   let ckk = params.C * params.KH * params.KW;
   let p = e % params.P;
-  let row = (e / params.P) % ckk;
-  let n = e / (params.P * ckk);
+  let row = (e / params.P) % params.rows;
+  let n = e / (params.P * params.rows);
+  let dst0 = (n * params.rows + row) * params.P * params.Q + p * params.Q;
+  if (row >= ckk) {
+    for (var q = 0u; q < params.Q; q++) { dst[dst0 + q] = 0.0; }
+    return;
+  }
   let j = row % params.KW;
   let i = (row / params.KW) % params.KH;
   let c = row / (params.KW * params.KH);
   // Unsigned arithmetic: a position left of or above the image wraps to a huge value and fails the test.
   let h = p * params.SH + i - params.PH;
   let src0 = ((params.n0 + n) * params.C + c) * params.H * params.W + h * params.W;
-  let dst0 = (n * ckk + row) * params.P * params.Q + p * params.Q;
   var w = j - params.PW;
   for (var q = 0u; q < params.Q; q++) {
     var v = 0.0;
@@ -110,4 +117,16 @@ fn flip_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   let o = (e / (params.KW * params.KH)) % params.O;
   let c = e / (params.KW * params.KH * params.O);
   dst[e] = src[((o * params.C + c) * params.KH + (params.KH - 1u - i)) * params.KW + (params.KW - 1u - j)];
+}
+
+// W[O, C*KH*KW] widened to [O, rows] with zero columns, to match im2col's zero rows.
+@compute @workgroup_size(WORKGROUP)
+fn pad_weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let ckk = params.C * params.KH * params.KW;
+  let r = e % params.rows;
+  var v = 0.0;
+  if (r < ckk) { v = src[(e / params.rows) * ckk + r]; }
+  dst[e] = v;
 }

@@ -41,7 +41,13 @@ struct Params {
 
 override WORKGROUP: u32 = 64u;
 
-// Never a flat index: a window with no element inside the image (impossible when padding <= kernel / 2).
+// maxForward computes max(relu(x)) = relu(max(x)) in the same pass. A window whose max is not positive
+// outputs 0 and records NO_INDEX as its argmax, so both backward entries pass it no gradient: the ReLU's
+// derivative comes for free, and the ReLU's input never needs to be kept.
+override RELU: bool = false;
+
+// Never a flat index: a window with no element inside the image (impossible when padding <= kernel / 2), or
+// one that a fused ReLU zeroed.
 const NO_INDEX = 0xffffffffu;
 
 // The window of output element `o` clipped to the image: rows h0..h1-1, columns w0..w1-1 of plane `plane`.
@@ -98,6 +104,11 @@ fn maxForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         bestIndex = i;
       }
     }
+  }
+  if (RELU && !(best > 0.0)) {
+    // relu(NaN) stays NaN, as in PyTorch; its gradient is 0 all the same.
+    best = select(0.0, best, isNan(best));
+    bestIndex = NO_INDEX;
   }
   out[o] = best;
   argmaxOut[o] = bestIndex;

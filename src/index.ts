@@ -23,7 +23,7 @@ export { reshape, flatten } from './ops/reshape';
 export { transpose } from './ops/transpose';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
 export { linear } from './ops/linear';
-export { maxPool2d } from './ops/maxpool2d';
+export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
 export { avgPool2d } from './ops/avgpool2d';
 export type { Pool2dOptions } from './ops/pool';
 export { batchNorm2d, type BatchNormOptions } from './ops/batchnorm2d';

@@ -47,7 +47,21 @@ export interface OpCase extends Tolerance {
   gradTol?: Tolerance;
 }
 
-const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+export const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+
+/** dL/d inputs[i] by central differences of the float64 function L. */
+export function numericGradient(L: (args: NdArray[]) => number, inputs: NdArray[], i: number): Float64Array {
+  const numeric = new Float64Array(inputs[i].data.length);
+  for (let j = 0; j < numeric.length; j++) {
+    const h = 1e-6 * Math.max(1, Math.abs(inputs[i].data[j]));
+    const plus = inputs.map((x, q) => (q === i ? { ...x, data: x.data.slice() } : x));
+    plus[i].data[j] += h;
+    const minus = inputs.map((x, q) => (q === i ? { ...x, data: x.data.slice() } : x));
+    minus[i].data[j] -= h;
+    numeric[j] = (L(plus) - L(minus)) / (2 * h);
+  }
+  return numeric;
+}
 
 export async function checkOp(c: OpCase): Promise<void> {
   const seed = c.seed ?? 1;
@@ -69,15 +83,7 @@ export async function checkOp(c: OpCase): Promise<void> {
     loss.backward();
     const L = (args: NdArray[]) => dot(c.ref(...args).data, w.data);
     for (let i = 0; i < inputs.length; i++) {
-      const numeric = new Float64Array(inputs[i].data.length);
-      for (let j = 0; j < numeric.length; j++) {
-        const h = 1e-6 * Math.max(1, Math.abs(inputs[i].data[j]));
-        const plus = inputs.map((x, q) => (q === i ? { ...x, data: x.data.slice() } : x));
-        plus[i].data[j] += h;
-        const minus = inputs.map((x, q) => (q === i ? { ...x, data: x.data.slice() } : x));
-        minus[i].data[j] -= h;
-        numeric[j] = (L(plus) - L(minus)) / (2 * h);
-      }
+      const numeric = numericGradient(L, inputs, i);
       const grad = xs[i].grad;
       expect(grad, `gradient of input ${i}`).not.toBeNull();
       expect(grad!.shape).toEqual(inputs[i].shape);

@@ -39,6 +39,9 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.options.stride, padding: this.options.padding });
   }
+  forwardReLU(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.options.stride, padding: this.options.padding, relu: true });
+  }
 }
 
 export class Linear extends Module {
@@ -56,6 +59,9 @@ export class Linear extends Module {
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+  forwardReLU(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias, { relu: true });
   }
 }
 
@@ -83,6 +89,9 @@ export class MaxPool2d extends Module {
   }
   forward(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options });
+  }
+  forwardReLU(x: Tensor): Tensor {
+    return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options, relu: true });
   }
 }
 
@@ -161,8 +170,9 @@ export class Sequential extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const layer of this.layers) {
-      const next = layer.forward(h);
+    for (let i = 0; i < this.layers.length; ) {
+      const [next, used] = this.fused(i, h) ?? [this.layers[i].forward(h), 1];
+      i += used;
       // Intermediates between layers are freed as soon as the next layer has recorded its work; the tape keeps
       // (by reference count) whatever backward will need.
       if (h !== x && h !== next) h.dispose();
@@ -170,6 +180,19 @@ export class Sequential extends Module {
     }
     return h;
   }
+  /**
+   * Layer pairs that run as one kernel, saving a pass over the activations and the tensor a ReLU keeps for its
+   * backward: ReLU then max-pooling is one pooling pass (max(relu(x)) = relu(max(x))), and a conv or linear
+   * layer then ReLU applies the ReLU in the GEMM's store. Conv, ReLU, MaxPool takes the first: then nothing
+   * in backward masks the full-size gradient.
+   */
+  private fused(i: number, h: Tensor): [Tensor, number] | null {
+    const [a, b, c] = this.layers.slice(i, i + 3);
+    if (a instanceof ReLU && b instanceof MaxPool2d) return [b.forwardReLU(h), 2];
+    if ((a instanceof Conv2d || a instanceof Linear) && b instanceof ReLU && !(c instanceof MaxPool2d)) return [a.forwardReLU(h), 2];
+    return null;
+  }
+
   /** Replaces layer `index` (a new head for transfer learning) and returns the old one, which the caller owns. */
   replace(index: number, layer: Module): Module {
     const old = this.layers[index];

@@ -78,14 +78,14 @@ export type PoolEntry = 'maxForward' | 'avgForward' | 'maxBackward' | 'maxBackwa
 
 /**
  * Records one dispatch of shaders/pool.wgsl writing `count` elements (the output for a forward entry, the
- * input's gradient for a backward one), one invocation each.
+ * input's gradient for a backward one), one invocation each; `relu` fuses a ReLU into maxForward.
  */
-export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bindings: Record<string, Tensor>): void {
+export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bindings: Record<string, Tensor>, relu = false): void {
   const rt = runtime();
   rt.launch({
     shader: 'pool',
     entry,
-    constants: { WORKGROUP },
+    constants: entry === 'maxForward' ? { WORKGROUP, RELU: relu } : { WORKGROUP },
     bindings: Object.fromEntries(Object.entries(bindings).map(([name, t]) => [name, t.buffer])),
     params: {
       count,

@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { expectClose, setup } from '../helpers';
+import { dot, expectClose, numericGradient, setup } from '../helpers';
+import { runtime } from '../../src/gpu/runtime';
 import { conv2dRef } from '../reference/conv';
 import { linearRef } from '../reference/linear';
 import { batchNormRef } from '../reference/batchnorm';
@@ -53,6 +54,46 @@ it('Sequential names parameters and buffers with PyTorch keys', () => {
     '1.running_mean', '1.running_var', '1.num_batches_tracked',
   ]);
   expect(model.parameters().length).toBe(8);
+});
+
+it('Sequential fuses ReLU into the layer before it or the max-pool after it: no extra dispatch, the same values and gradients', async () => {
+  const conv = new nn.Conv2d(2, 3, [3, 2], { stride: 2, padding: 1, seed: 3 });
+  const hidden = new nn.Linear(3 * 2 * 2, 5, { seed: 4 });
+  const head = new nn.Linear(5, 2, { seed: 5 });
+  const pool = new nn.MaxPool2d(2);
+  const model = new nn.Sequential(conv, new nn.ReLU(), pool, new nn.Flatten(), hidden, new nn.ReLU(), head);
+  const x = input([2, 2, 7, 8], 6);
+  const batch = runtime().batch;
+  const dispatches = (f: () => wc.Tensor) => {
+    batch.flush();
+    f().dispose();
+    return batch.dispatches;
+  };
+  expect(dispatches(() => new nn.Sequential(conv, new nn.ReLU()).forward(x.t))).toBe(dispatches(() => conv.forward(x.t)));
+  expect(dispatches(() => new nn.Sequential(new nn.ReLU(), pool).forward(x.t))).toBe(dispatches(() => pool.forward(x.t)));
+  const features = (n: number) => wc.tensor(new Float32Array(2 * n), [2, n]);
+  const alone = [() => conv.forward(x.t), () => pool.forward(x.t), () => hidden.forward(features(12)), () => head.forward(features(5))];
+  expect(dispatches(() => model.forward(x.t))).toBe(alone.map(dispatches).reduce((a, b) => a + b));
+
+  const params = [conv.weight, conv.bias!, hidden.weight, hidden.bias!, head.weight, head.bias!];
+  const values = await Promise.all(params.map(nd));
+  const relu = (a: NdArray) => ({ ...a, data: a.data.map((v) => Math.max(v, 0)) });
+  const reference = ([xr, w1, b1, w2, b2, w3, b3]: NdArray[]) => {
+    const h = maxPool2dRef(relu(conv2dRef(xr, w1, b1, [2, 2], [1, 1])), 2);
+    return linearRef(relu(linearRef({ data: h.data, shape: [2, 12] }, w2, b2)), w3, b3);
+  };
+  const inputs = [x.ref, ...values];
+  const expected = reference(inputs);
+  const xt = wc.tensor(Float32Array.from(x.ref.data), x.ref.shape, { requiresGrad: true });
+  const y = model.forward(xt);
+  expectClose(await y.data(), expected.data, { atol: 1e-5 });
+  const weights = randomArray(expected.shape, 7);
+  wc.sum(wc.mul(y, wc.tensor(Float32Array.from(weights.data), weights.shape))).backward();
+  const L = (args: NdArray[]) => dot(reference(args).data, weights.data);
+  const grads = [xt, ...params].map((t) => t.grad!);
+  for (let i = 0; i < inputs.length; i++) {
+    expectClose(await grads[i].data(), numericGradient(L, inputs, i), { rtol: 1e-3, atol: 1e-4 }, `gradient of input ${i}`);
+  }
 });
 
 it('BatchNorm2d uses batch statistics in training and running ones in eval, counting batches', async () => {

@@ -19,6 +19,9 @@ const cases: Case[] = [
   { x: [2, 3, 7, 5], w: [5, 3, 3, 3], stride: [2, 2], padding: [1, 1] },
   { x: [1, 2, 6, 9], w: [3, 2, 2, 4], stride: [1, 2], padding: [0, 1], bias: true },
   { x: [3, 1, 5, 5], w: [1, 1, 5, 5], padding: [2, 2], bias: true },
+  // K = 1*3*3 = 9 with P*Q = 48: the patches get zero rows up to K = 12 for the GEMM's 16-byte loads (and dx,
+  // a convolution with 3 input channels, pads 27 to 28)
+  { x: [2, 1, 8, 6], w: [3, 1, 3, 3], padding: [1, 1], bias: true },
 ];
 
 it.each(cases)('conv2d x%j w%j stride %j padding %j', async ({ x, w, stride = [1, 1], padding = [0, 0], bias }) => {
@@ -70,6 +73,12 @@ it('splits the batch into chunks when im2col would grow too big, without changin
       shapes: [[5, 2, 12, 11], [3, 2, 3, 3], [3]],
       ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 1, stride: [2, 1] }),
       ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, [2, 1], [1, 1]),
+    });
+    // and with K = 27 padded to 28, images of 28 x 32 floats: chunks of 5 images and a last of 2
+    await checkOp({
+      shapes: [[7, 3, 8, 4], [2, 3, 3, 3], [2]],
+      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 1 }),
+      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, [1, 1], [1, 1]),
     });
   } finally {
     setIm2colLimit(null);

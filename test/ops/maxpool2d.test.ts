@@ -3,6 +3,7 @@ import * as wc from '../../src/index';
 import { maxPool2d } from '../../src/ops/maxpool2d';
 import { checkOp, expectClose, setup } from '../helpers';
 import { maxPool2dRef, randomPoolConfigs, type Pair } from '../reference/pool';
+import type { NdArray } from '../reference/array';
 
 beforeAll(setup);
 
@@ -26,6 +27,18 @@ it.each(cases)('maxPool2d of %j, kernel %j, stride %j, padding %j', async (shape
     shapes: [shape],
     ours: (x) => maxPool2d(x, { kernelSize, stride, padding }),
     ref: (x) => maxPool2dRef(x, kernelSize, stride, padding),
+  });
+});
+
+// relu folded in: the disjoint windows take the scatter backward, the overlapping ones the gather; inputs
+// shifted below 0 so that some windows are all negative and must pass no gradient at all.
+it.each([cases[1], cases[2], cases[4], cases[8]])('maxPool2d with a fused ReLU of %j, kernel %j, stride %j, padding %j', async (shape, kernelSize, stride, padding) => {
+  const relu = (x: NdArray) => ({ ...x, data: x.data.map((v) => Math.max(v, 0)) });
+  await checkOp({
+    shapes: [shape],
+    range: [-1.5, 0.5],
+    ours: (x) => maxPool2d(x, { kernelSize, stride, padding, relu: true }),
+    ref: (x) => maxPool2dRef(relu(x), kernelSize, stride, padding),
   });
 });
 

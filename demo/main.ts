@@ -264,7 +264,7 @@ async function train(config: TrainConfig): Promise<void> {
 async function loadWeights(file: File): Promise<void> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const found = modelForWeights(bytes);
-  if (!found) throw new Error(`${file.name} does not hold the weights of any of the three models here.`);
+  if (!found) throw new Error(`${file.name} does not hold the weights of any of the models here.`);
   replaceModel(found.name, found.model);
   testSet ??= sample(data!.test, readConfig().testSize, SEED + 1);
   status(`Loaded ${file.name}; evaluating it on ${testSet.length.toLocaleString('en')} test digits…`);

@@ -1,14 +1,23 @@
 /**
- * The three networks the page can train, the same as demo/train.mjs trains in Node, and a way to tell which one
- * a weight file belongs to (by its PyTorch stateDict keys and shapes).
+ * The networks the page can train, the same (by name and shape) as demo/train.mjs trains in Node, so a weight
+ * file moves between the two; and a way to tell which one a weight file belongs to (by its PyTorch stateDict
+ * keys and shapes).
  */
 import * as wc from '../src/index';
 
 const { nn } = wc;
 
-export type ModelName = 'small' | 'lenet' | 'bn-residual';
+export type ModelName = 'tiny' | 'small' | 'lenet' | 'bn-residual';
 
 export const MODELS: Record<ModelName, { label: string; make: () => wc.nn.Sequential }> = {
+  // conv3x3x8 - pool - conv3x3x16 - pool - linear: npm run train's default
+  tiny: {
+    label: 'Tiny CNN',
+    make: () => new nn.Sequential(
+      new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+      new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10)),
+  },
   // conv3x3x16 - pool - conv3x3x32 - pool - linear
   small: {
     label: 'Small CNN',

@@ -113,8 +113,9 @@ function geometry(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOptions
   if (P < 1 || Q < 1) throw fail(`the ${KH}x${KW} kernel does not fit the ${H}x${W} image with padding ${PH},${PW}`);
   const PQ = P * Q;
   const CKK = C * KH * KW;
-  // A K that is not a multiple of 4 (a first layer: 1*3*3 = 9) forces the GEMM onto scalar loads, about 3x
-  // slower on a CPU adapter; zero rows in the patches and zero columns in W cost less, when they add at most half.
+  // A K that is not a multiple of 4 (a first layer: 1*3*3 = 9) forces the GEMM onto scalar loads. Zero rows in
+  // the patches and zero columns in W cost less when they add at most half: on SwiftShader, the MNIST model's
+  // first layer (K 9 -> 12, batch 32) went from 10.5 to 8.8 ms for a third more multiply-adds.
   const K4 = Math.ceil(CKK / 4) * 4;
   const K = K4 !== CKK && PQ % 4 === 0 && matmulConfig().vec4 && 2 * K4 <= 3 * CKK ? K4 : CKK;
   const perImage = K * PQ * 4;

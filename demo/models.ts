@@ -9,23 +9,16 @@ const { nn } = wc;
 
 export type ModelName = 'tiny' | 'small' | 'lenet' | 'bn-residual';
 
+/** conv3x3 x c1 - pool - conv3x3 x c2 - pool - linear */
+const twoConv = (c1: number, c2: number) => new nn.Sequential(
+  new nn.Conv2d(1, c1, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+  new nn.Conv2d(c1, c2, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+  new nn.Flatten(), new nn.Linear(c2 * 7 * 7, 10));
+
 export const MODELS: Record<ModelName, { label: string; make: () => wc.nn.Sequential }> = {
-  // conv3x3x8 - pool - conv3x3x16 - pool - linear: npm run train's default
-  tiny: {
-    label: 'Tiny CNN',
-    make: () => new nn.Sequential(
-      new nn.Conv2d(1, 8, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(8, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Flatten(), new nn.Linear(16 * 7 * 7, 10)),
-  },
-  // conv3x3x16 - pool - conv3x3x32 - pool - linear
-  small: {
-    label: 'Small CNN',
-    make: () => new nn.Sequential(
-      new nn.Conv2d(1, 16, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(16, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Flatten(), new nn.Linear(32 * 7 * 7, 10)),
-  },
+  // npm run train's default
+  tiny: { label: 'Tiny CNN', make: () => twoConv(8, 16) },
+  small: { label: 'Small CNN', make: () => twoConv(16, 32) },
   lenet: {
     label: 'LeNet-like',
     make: () => new nn.Sequential(

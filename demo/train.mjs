@@ -4,8 +4,8 @@
 //
 //   npm run train                         tiny CNN, the default, sized to finish in minutes on a CPU adapter
 //   npm run train -- --model lenet --epochs 3     bigger models for machines with a GPU: small, lenet, bn-residual
-// The models and their names are the demo page's (demo/models.ts), so the page loads the weights written here.
 //   options: --epochs N --batch N --lr X --seed N --out FILE
+// The models and their names are the demo page's (demo/models.ts), so the page loads the weights written here.
 import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import * as wc from '../dist/webgpu-cnn.js';

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import puppeteer from 'puppeteer';
 import { createServer } from 'vite';
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.mjs';
 import { plan, summarize } from './workloads.mjs';
 import { fmtSummary, fmtRatio, fmtRate, fmtTime, fmtBytes, renderTable, profileRows, PROFILE_HEADERS, adapterSlug, describeAdapter, sourceRevision } from './report.mjs';
 
@@ -25,7 +26,7 @@ const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
-    chrome: { type: 'string', default: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium' },
+    chrome: { type: 'string', default: CHROMIUM },
     flag: { type: 'string', multiple: true, default: [] },
     only: { type: 'string' },
     warmup: { type: 'string' },
@@ -44,12 +45,7 @@ const runCold = !opt['no-cold'] && (!opt.only || 'W5 W6 cold'.includes(opt.only)
 const timeoutMs = (num(opt['timeout-min']) ?? (opt.quick ? 10 : 20)) * 60_000;
 
 const FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox', // needed as root; harmless otherwise
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
+  ...CHROMIUM_FLAGS,
   // full adapter info (the description names SwiftShader) and unquantized timestamp queries for --profile
   '--enable-webgpu-developer-features',
   ...opt.flag,

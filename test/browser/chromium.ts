@@ -4,17 +4,7 @@
  */
 import puppeteer, { type Browser } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
-
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export const CHROMIUM_FLAGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox', // needed as root; harmless otherwise
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../bench/chromium.mjs';
 
 export async function launchChromium(extraFlags: string[] = []): Promise<Browser> {
   return puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_FLAGS, ...extraFlags] });

@@ -40,6 +40,11 @@ export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd
 
 import { runtime } from './gpu/runtime';
 
+/** Resolves when all GPU work recorded so far has finished (it is submitted first); reads nothing back. */
+export function sync(): Promise<void> {
+  return runtime().sync();
+}
+
 /** Submits recorded GPU work now without waiting for it (data() does this by itself). */
 export function flush(): void {
   runtime().batch.flush();

@@ -35,7 +35,7 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node && typ
  */
 const dawnInstances: GPU[] = [];
 
-async function nodeGpu(): Promise<GPU> {
+async function nodeGpu(flags: readonly string[]): Promise<GPU> {
   // The name goes through a variable so that bundlers of browser apps do not try to follow it.
   const name = 'webgpu';
   const dawn = (await import(/* @vite-ignore */ name)) as {
@@ -44,29 +44,38 @@ async function nodeGpu(): Promise<GPU> {
   };
   // Dawn's GPUBufferUsage and friends are not globals in Node until we install them.
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
+  const gpu = dawn.create([...flags]);
   dawnInstances.push(gpu);
   return gpu;
 }
 
-async function nodeAdapter(power: GPUPowerPreference | undefined): Promise<GPUAdapter | null> {
-  if (dawnInstances.length) return dawnInstances[dawnInstances.length - 1].requestAdapter({ powerPreference: power });
-  let adapter = await (await nodeGpu()).requestAdapter({ powerPreference: power });
+/** The Dawn flags of the newest instance: a call with other flags makes a new instance. */
+let dawnFlagsKey: string | null = null;
+
+async function nodeAdapter(power: GPUPowerPreference | undefined, flags: readonly string[]): Promise<GPUAdapter | null> {
+  const key = flags.join('\n');
+  if (dawnInstances.length && key === dawnFlagsKey) return dawnInstances[dawnInstances.length - 1].requestAdapter({ powerPreference: power });
+  dawnFlagsKey = key;
+  let adapter = await (await nodeGpu(flags)).requestAdapter({ powerPreference: power });
   if (adapter || process.env.VK_ICD_FILENAMES) return adapter;
   const { existsSync } = await import(/* @vite-ignore */ 'node:fs');
   if (!existsSync(SWIFTSHADER_ICD)) return null;
   // The Vulkan loader reads this variable each time an instance is created, so a second instance sees it.
   process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-  adapter = await (await nodeGpu()).requestAdapter({ powerPreference: power });
+  adapter = await (await nodeGpu(flags)).requestAdapter({ powerPreference: power });
   return adapter;
 }
 
-export async function acquireDevice(power?: GPUPowerPreference): Promise<AcquiredDevice> {
+/**
+ * `dawnFlags` go to the `webgpu` package's `create()` in Node (ignored in browsers), e.g.
+ * `disable-dawn-features=timestamp_quantization` so that benchmarks see timestamps finer than Dawn's default ~65 µs.
+ */
+export async function acquireDevice(power?: GPUPowerPreference, dawnFlags: readonly string[] = []): Promise<AcquiredDevice> {
   let adapter: GPUAdapter | null;
   if (typeof navigator !== 'undefined' && 'gpu' in navigator && navigator.gpu) {
     adapter = await navigator.gpu.requestAdapter({ powerPreference: power });
   } else if (isNode) {
-    adapter = await nodeAdapter(power);
+    adapter = await nodeAdapter(power, dawnFlags);
   } else {
     throw new Error('webgpu-cnn: this environment has no WebGPU (navigator.gpu is missing; pages need a secure context such as http://127.0.0.1)');
   }

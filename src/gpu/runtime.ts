@@ -13,6 +13,8 @@ export interface InitOptions {
   /** adopt an application's own device instead of requesting one */
   device?: GPUDevice;
   powerPreference?: GPUPowerPreference;
+  /** Node only: flags for Dawn's instance (`webgpu`'s `create(flags)`), e.g. `disable-dawn-features=timestamp_quantization` */
+  dawnFlags?: string[];
 }
 
 export interface AdapterSummary {
@@ -57,6 +59,13 @@ export class Runtime {
     void device.lost.then((lost) => {
       if (current === this) this.lostReason = lost.message || lost.reason || 'unknown';
     });
+  }
+
+  /** Submits what is recorded and resolves once the GPU has finished all work submitted so far. */
+  async sync(): Promise<void> {
+    this.batch.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.reportErrors();
   }
 
   /** Throws if the device was lost; call before recording anything. */
@@ -130,7 +139,7 @@ let current: Runtime | null = null;
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
   const acquired: AcquiredDevice = options.device
     ? { device: options.device, adapterInfo: adoptedInfo(options.device) }
-    : await acquireDevice(options.powerPreference);
+    : await acquireDevice(options.powerPreference, options.dawnFlags);
   current = new Runtime(acquired.device, acquired.adapterInfo);
   return current.adapter;
 }

@@ -44,31 +44,16 @@ struct Params {
 override WORKGROUP: u32 = 64u;
 override TRAINING: bool = true;
 
-var<workgroup> partial: array<vec2<f32>, WORKGROUP>;
-
 // Offset in x of the r-th element (r < batch * spatial) of channel c.
 fn channelOffset(c: u32, r: u32) -> u32 {
   return ((r / params.spatial) * params.channels + c) * params.spatial + r % params.spatial;
-}
-
-// Sum of every invocation's `value`, returned to all of them. Call in uniform control flow.
-fn workgroupSum(lid: u32, value: vec2<f32>) -> vec2<f32> {
-  partial[lid] = value;
-  workgroupBarrier();
-  for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-    if (lid < half) { partial[lid] += partial[lid + half]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier(); // all have read the total before a next call writes partial again
-  return total;
 }
 
 @compute @workgroup_size(WORKGROUP)
 fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
          @builtin(local_invocation_index) lid: u32) {
   // Uniform across the workgroup, so returning keeps the barriers below in uniform control flow.
-  let c = wid.x + wid.y * nwg.x;
+  let c = flatGroupId(wid, nwg);
   if (c >= params.channels) { return; }
   if (!TRAINING) {
     if (lid == 0u) { channelStats[c] = vec2(runningMean[c], inverseSqrt(runningVar[c] + params.eps)); }
@@ -79,13 +64,13 @@ fn stats(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: ve
   for (var r = lid; r < m; r += WORKGROUP) {
     s += x[channelOffset(c, r)];
   }
-  let mean = workgroupSum(lid, vec2(s, 0.0)).x / f32(m);
+  let mean = workgroupReduce(lid, vec2(s, 0.0), TREE_SUM).x / f32(m);
   var d = 0.0;
   for (var r = lid; r < m; r += WORKGROUP) {
     let v = x[channelOffset(c, r)] - mean;
     d += v * v;
   }
-  let variance = workgroupSum(lid, vec2(d, 0.0)).x / f32(m); // biased: normalises this batch
+  let variance = workgroupReduce(lid, vec2(d, 0.0), TREE_SUM).x / f32(m); // biased: normalises this batch
   if (lid == 0u) {
     channelStats[c] = vec2(mean, inverseSqrt(variance + params.eps));
     let k = params.momentum;
@@ -107,7 +92,7 @@ fn normalize(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 @compute @workgroup_size(WORKGROUP)
 fn backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                    @builtin(local_invocation_index) lid: u32) {
-  let c = wid.x + wid.y * nwg.x;
+  let c = flatGroupId(wid, nwg);
   if (c >= params.channels) { return; }
   let s = channelStats[c];
   let m = params.batch * params.spatial;
@@ -117,7 +102,7 @@ fn backward_reduce(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroup
     let k = channelOffset(c, r);
     acc += vec2(dy[k], dy[k] * (x[k] - s.x));
   }
-  let total = workgroupSum(lid, acc);
+  let total = workgroupReduce(lid, acc, TREE_SUM);
   if (lid == 0u) {
     dbeta[c] = total.x;
     dgamma[c] = total.y * s.y;

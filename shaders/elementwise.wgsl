@@ -31,11 +31,7 @@ const RELU = 0u;
 const SIGMOID = 1u;
 const TANH = 2u;
 const NEG = 3u;
-const EXP = 4u;
-const LOG = 5u;
-const AFFINE = 6u;   // alpha * x + beta
-const SQRT = 7u;
-const SQUARE = 8u;
+const AFFINE = 4u;   // alpha * x + beta
 
 // Binary operations; the *_GRAD ones take (forward value, upstream gradient) and give the input's gradient.
 const ADD = 0u;
@@ -54,11 +50,7 @@ fn unaryOp(x: f32) -> f32 {
     // Clamped because some drivers build tanh from exp and return NaN for large |x|; tanh(15) rounds to 1.
     case TANH: { return tanh(clamp(x, -15.0, 15.0)); }
     case NEG: { return -x; }
-    case EXP: { return exp(x); }
-    case LOG: { return log(x); }
     case AFFINE: { return params.alpha * x + params.beta; }
-    case SQRT: { return sqrt(x); }
-    case SQUARE: { return x * x; }
     default: { return x; }
   }
 }

@@ -27,15 +27,11 @@ override MOMENTUM: bool = false;   // SGD keeps a momentum buffer
 override NESTEROV: bool = false;
 override DECOUPLED: bool = false;  // AdamW: weight decay applied to the parameter, not added to the gradient
 
-fn index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * WORKGROUP;
-}
-
 // PyTorch's SGD with dampening 0:  g = grad + wd p;  b = mu b + g;  g = nesterov ? g + mu b : b;  p -= lr g.
 // The momentum buffer starts at zero, so b = g on the first step, as in PyTorch.
 @compute @workgroup_size(WORKGROUP)
 fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = index(gid, nwg);
+  let i = flatId(gid, nwg, WORKGROUP);
   if (i >= params.count) { return; }
   var g = grad[i] * hyper[3] + params.weightDecay * param[i];
   if (MOMENTUM) {
@@ -51,7 +47,7 @@ fn sgd(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) n
 // with g = grad + wd p (Adam) or p *= 1 - lr wd first (AdamW).
 @compute @workgroup_size(WORKGROUP)
 fn adam(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = index(gid, nwg);
+  let i = flatId(gid, nwg, WORKGROUP);
   if (i >= params.count) { return; }
   let lr = hyper[0];
   var p = param[i];

@@ -6,7 +6,7 @@
 //        element it picked (the first maximum in row-major window order; a NaN wins, as in PyTorch).
 //   avg: padding counts as zeros in the divisor (PyTorch's count_include_pad=True): always kernelH*kernelW.
 //
-// Entry points: maxForward, avgForward, maxBackward (or maxBackwardScatter), avgBackward. The mode is the entry point rather than an
+// Entry points: max_forward, avg_forward, max_backward (or max_backward_scatter), avg_backward. The mode is the entry point rather than an
 // override constant because max and avg bind different buffers (only max has an argmax).
 //
 // Threads: one invocation per element, numbered in row-major order over the tensor it writes, so neither
@@ -14,7 +14,7 @@
 // and gather their window. The backward entries write dx [N, C, H, W] (count = N*C*H*W): each input element
 // gathers from the output windows that cover it, the same set for max and avg, and max keeps only the
 // windows whose saved argmax is this very element. Large problems launch a 2-D grid of workgroups
-// (flatId, from strided.wgsl).
+// (flatId, from grid.wgsl).
 
 struct Params {
   count: u32,    // elements written by this dispatch
@@ -33,15 +33,15 @@ struct Params {
 // Each entry point binds only the variables it uses (its layout is reflected per entry point).
 @group(0) @binding(0) var<storage, read> x: array<f32>;              // forward input  [N, C, H, W]
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;      // forward output [N, C, P, Q]
-@group(0) @binding(2) var<storage, read_write> argmaxOut: array<u32>; // maxForward: flat index into x, [N, C, P, Q]
-@group(0) @binding(3) var<storage, read> argmax: array<u32>;         // maxBackward: argmaxOut saved by maxForward
+@group(0) @binding(2) var<storage, read_write> argmaxOut: array<u32>; // max_forward: flat index into x, [N, C, P, Q]
+@group(0) @binding(3) var<storage, read> argmax: array<u32>;         // max_backward: argmaxOut saved by max_forward
 @group(0) @binding(4) var<storage, read> dy: array<f32>;             // backward: gradient of the output [N, C, P, Q]
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;       // backward: gradient of the input  [N, C, H, W]
 @group(0) @binding(6) var<uniform> params: Params;
 
 override WORKGROUP: u32 = 64u;
 
-// maxForward computes max(relu(x)) = relu(max(x)) in the same pass. A window whose max is not positive
+// max_forward computes max(relu(x)) = relu(max(x)) in the same pass. A window whose max is not positive
 // outputs 0 and records NO_INDEX as its argmax, so both backward entries pass it no gradient: the ReLU's
 // derivative comes for free, and the ReLU's input never needs to be kept.
 override RELU: bool = false;
@@ -87,7 +87,7 @@ fn isNan(v: f32) -> bool {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn maxForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn max_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flatId(gid, nwg, WORKGROUP);
   if (o >= params.count) { return; }
   let win = windowOf(o);
@@ -115,7 +115,7 @@ fn maxForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn avgForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn avg_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flatId(gid, nwg, WORKGROUP);
   if (o >= params.count) { return; }
   let win = windowOf(o);
@@ -131,7 +131,7 @@ fn avgForward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
 
 // dx[i] = sum of dy[o] over the windows o whose saved argmax is i.
 @compute @workgroup_size(WORKGROUP)
-fn maxBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn max_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flatId(gid, nwg, WORKGROUP);
   if (i >= params.count) { return; }
   let w = i % params.W;
@@ -154,7 +154,7 @@ fn maxBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
 // no write conflicts; the host zeroes dx first, which is cheaper than every input element searching the
 // windows around it.
 @compute @workgroup_size(WORKGROUP)
-fn maxBackwardScatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn max_backward_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let o = flatId(gid, nwg, WORKGROUP);
   if (o >= params.count) { return; }
   let i = argmax[o];
@@ -163,7 +163,7 @@ fn maxBackwardScatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
 
 // dx[i] = sum of dy[o] over the windows o that cover i, over kernelH*kernelW.
 @compute @workgroup_size(WORKGROUP)
-fn avgBackward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flatId(gid, nwg, WORKGROUP);
   if (i >= params.count) { return; }
   let w = i % params.W;

@@ -46,7 +46,7 @@ fn unit(bits: u32) -> f32 {
 
 @compute @workgroup_size(WORKGROUP)
 fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WORKGROUP;
+  let i = flatId(gid, nwg, WORKGROUP);
   if (i >= params.count) { return; }
   let key = pcg(params.seed);
   let u1 = unit(pcg(key ^ pcg(2u * i)));
@@ -61,7 +61,7 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
 @compute @workgroup_size(WORKGROUP)
 fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = gid.x + gid.y * nwg.x * WORKGROUP;
+  let i = flatId(gid, nwg, WORKGROUP);
   if (i >= dropoutParams.count) { return; }
   let key = pcg(dropoutParams.seed ^ DROPOUT_STREAM);
   let keep = unit(pcg(key ^ pcg(i))) >= dropoutParams.p;

@@ -2,7 +2,7 @@
 //   sum:    one workgroup per output element, for few outputs of many terms each. The kept axes (outer*) place the output element in x, the reduced
 // axes (red*) enumerate what it sums; the host merges adjacent axes first, so both lists are usually short.
 // Each invocation sums a strided share of the reduced elements, then the workgroup adds its partial sums
-// as a tree in workgroup memory. `scale` turns the sum into a mean without another pass.
+// as a tree in workgroup memory (tree-reduce.wgsl). `scale` turns the sum into a mean without another pass.
 //   serial: one invocation per output element, summing its terms in a loop with no barriers, for many
 //           outputs of few terms each (a batch of per-image weight gradients summed over the batch).
 
@@ -25,13 +25,11 @@ struct Params {
 // A power of two: the tree halves it each step.
 override WORKGROUP: u32 = 64u;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 @compute @workgroup_size(WORKGROUP)
 fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
        @builtin(local_invocation_index) lid: u32) {
   // The same for the whole workgroup, so returning here keeps the barriers below in uniform control flow.
-  let o = wid.x + wid.y * nwg.x;
+  let o = flatGroupId(wid, nwg);
   if (o >= params.outCount) { return; }
   let base = stridedOffset(o, params.outerRank, params.outerSizes, params.outerStrides);
   var s = 0.0;
@@ -43,18 +41,13 @@ fn sum(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3
       s += x[base + stridedOffset(r, params.redRank, params.redSizes, params.redStrides)];
     }
   }
-  partial[lid] = s;
-  workgroupBarrier();
-  for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-    if (lid < half) { partial[lid] += partial[lid + half]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) { out[o] = partial[0] * params.scale; }
+  let total = workgroupReduce(lid, vec2<f32>(s, 0.0), TREE_SUM).x;
+  if (lid == 0u) { out[o] = total * params.scale; }
 }
 
 @compute @workgroup_size(WORKGROUP)
 fn serial(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let o = gid.x + gid.y * nwg.x * WORKGROUP;
+  let o = flatId(gid, nwg, WORKGROUP);
   if (o >= params.outCount) { return; }
   let base = stridedOffset(o, params.outerRank, params.outerSizes, params.outerStrides);
   var s = 0.0;

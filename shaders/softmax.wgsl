@@ -1,7 +1,7 @@
 // Softmax along one axis, its log, their gradients, and cross-entropy fused with the softmax.
 // A tensor is viewed as [outer, axis, inner]; a "row" is the `axis` elements sharing (outer, inner), and each
 // row is handled by one workgroup: invocations take strided shares of the row, then combine their partial
-// max and sum in workgroup memory (a tree, like reduce.wgsl). Subtracting the row max before exp() keeps
+// max and sum in workgroup memory (tree-reduce.wgsl). Subtracting the row max before exp() keeps
 // every exponent <= 0, so nothing overflows.
 
 struct Params {
@@ -20,46 +20,20 @@ struct Params {
 override WORKGROUP: u32 = 64u;   // a power of two
 override LOG: bool = false;      // log-softmax instead of softmax
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 fn at(row: u32, a: u32) -> u32 {
   let o = row / params.inner;
   let i = row % params.inner;
   return (o * params.axis + a) * params.inner + i;
 }
 
-fn reduceMax(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-    if (lid < half) { partial[lid] = max(partial[lid], partial[lid + half]); }
-    workgroupBarrier();
-  }
-  let r = partial[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn reduceSum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var half = WORKGROUP / 2u; half > 0u; half /= 2u) {
-    if (lid < half) { partial[lid] += partial[lid + half]; }
-    workgroupBarrier();
-  }
-  let r = partial[0];
-  workgroupBarrier();
-  return r;
-}
-
 // max_a x[row, a] and log(sum_a exp(x[row, a] - max)), shared by softmax and cross-entropy.
 fn rowStats(row: u32, lid: u32) -> vec2<f32> {
   var m = bitcast<f32>(0xff7fffffu);   // the lowest finite f32
   for (var a = lid; a < params.axis; a += WORKGROUP) { m = max(m, x[at(row, a)]); }
-  m = reduceMax(lid, m);
+  m = workgroupReduce(lid, vec2<f32>(m, 0.0), TREE_MAX).x;
   var s = 0.0;
   for (var a = lid; a < params.axis; a += WORKGROUP) { s += exp(x[at(row, a)] - m); }
-  s = reduceSum(lid, s);
+  s = workgroupReduce(lid, vec2<f32>(s, 0.0), TREE_SUM).x;
   return vec2<f32>(m, log(s));
 }
 
@@ -67,7 +41,7 @@ fn rowStats(row: u32, lid: u32) -> vec2<f32> {
 @compute @workgroup_size(WORKGROUP)
 fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = flatGroupId(wid, nwg);
   if (row >= params.rows) { return; }
   let st = rowStats(row, lid);
   for (var a = lid; a < params.axis; a += WORKGROUP) {
@@ -82,14 +56,14 @@ fn forward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: 
 @compute @workgroup_size(WORKGROUP)
 fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
             @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = flatGroupId(wid, nwg);
   if (row >= params.rows) { return; }
   var s = 0.0;
   for (var a = lid; a < params.axis; a += WORKGROUP) {
     let i = at(row, a);
     s += select(dy[i] * x[i], dy[i], LOG);
   }
-  s = reduceSum(lid, s);
+  s = workgroupReduce(lid, vec2<f32>(s, 0.0), TREE_SUM).x;
   for (var a = lid; a < params.axis; a += WORKGROUP) {
     let i = at(row, a);
     out[i] = select(x[i] * (dy[i] - s), dy[i] - exp(x[i]) * s, LOG);
@@ -101,7 +75,7 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) lid: u32) {
-  let row = wid.x + wid.y * nwg.x;
+  let row = flatGroupId(wid, nwg);
   if (row >= params.rows) { return; }
   let st = rowStats(row, lid);
   for (var a = lid; a < params.axis; a += WORKGROUP) {
@@ -124,7 +98,7 @@ fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
 // One invocation per logit; `x` here is the saved softmax.
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = gid.x + gid.y * nwg.x * WORKGROUP;
+  let e = flatId(gid, nwg, WORKGROUP);
   if (e >= params.rows * params.axis) { return; }
   let n = e / params.axis;
   let k = e % params.axis;

@@ -4,11 +4,6 @@
 // [0].x is the fastest-varying dimension. Dimensions past the rank are ignored.
 alias Dims = array<vec4<u32>, 2>;
 
-// Flat id of an invocation in a 1-D problem launched as a 2-D grid (WebGPU caps each grid dimension).
-fn flatId(gid: vec3<u32>, numWorkgroups: vec3<u32>, workgroupWidth: u32) -> u32 {
-  return gid.x + gid.y * numWorkgroups.x * workgroupWidth;
-}
-
 // Offset of the element numbered `flat` in row-major order over `sizes`, in a buffer laid out by `strides`.
 // A stride of 0 repeats one element along that dimension, which is how broadcasting reads its operands.
 // Straight-line code on purpose: CPU drivers compile a loop over a dynamically indexed array far worse.

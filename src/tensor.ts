@@ -5,7 +5,6 @@
  */
 import { runtime, type Runtime } from './gpu/runtime';
 import { sizeOf, formatShape, checkShape } from './shape';
-import { backward, releaseNode, type TapeNode } from './autograd/tape';
 
 export class Storage {
   refs = 1;
@@ -24,6 +23,19 @@ export class Storage {
   }
 }
 
+/**
+ * @internal What the autograd tape hangs on a tensor it recorded (autograd/tape.ts implements it). The tensor
+ * only lets go of it or starts backward from it, so this file needs nothing from the tape.
+ */
+export interface GradLink {
+  /** the op that produced the tensor, for messages */
+  readonly op: string;
+  /** the tensor is gone: drop its hold on the graph */
+  release(): void;
+  /** reverse-mode autograd from `root`, the tensor this link hangs on */
+  backward(root: Tensor, gradient?: Tensor): void;
+}
+
 let liveTensors = 0;
 const scopes: Set<Tensor>[] = [];
 
@@ -34,7 +46,7 @@ export class Tensor {
   /** accumulated gradient, same shape as this tensor; set by backward() */
   grad: Tensor | null = null;
   /** @internal the tape entry that produced this tensor, when it was recorded for autograd */
-  node: TapeNode | null = null;
+  node: GradLink | null = null;
   #storage: Storage | null;
 
   /** @internal use wc.tensor, wc.zeros and friends */
@@ -81,7 +93,11 @@ export class Tensor {
    * into `.grad` of every leaf that requires grad, then releases what the forward pass saved.
    */
   backward(gradient?: Tensor): void {
-    backward(this, gradient);
+    if (!this.node) {
+      const why = this.requiresGrad ? 'is a leaf (a parameter or input), not the result of an op' : 'does not depend on anything that requires grad';
+      throw new Error(`webgpu-cnn backward: tensor ${formatShape(this.shape)} ${why}`);
+    }
+    this.node.backward(this, gradient);
   }
 
   /** Frees the buffer now (or when the last tensor sharing it lets go). Disposing twice is harmless. */
@@ -90,7 +106,7 @@ export class Tensor {
     this.#storage.release();
     this.#storage = null;
     liveTensors--;
-    if (this.node) releaseNode(this.node);
+    this.node?.release();
     this.node = null;
     this.grad?.dispose();
     this.grad = null;

@@ -5,27 +5,18 @@
  * soon as the rule has run, or when nothing can reach the node any more (its output was disposed unused).
  * `backward()` orders the graph reachable from the loss (a flat list in forward order), walks it in reverse,
  * and accumulates into `.grad` of the leaves, so a tensor used twice gets the sum.
+ *
+ * Gradients are added and seeded with kernels, not with the public ops, so the tape sits below ops/.
  */
-import { Tensor, untrack, scope } from '../tensor';
+import { Tensor, untrack, scope, view, type GradLink } from '../tensor';
 import { formatShape } from '../shape';
-import { add } from '../ops/add';
-import { full } from '../ops/fill';
+import { binaryKernel, fillKernel } from '../kernels/elementwise';
 
 export type GradThunk = (() => Tensor) | null;
-/** `dy` is the loss's gradient with respect to the op's output; the rule returns one thunk per input. */
-export type BackwardRule = (dy: Tensor) => GradThunk[];
-
-export interface TapeNode {
-  op: string;
-  /** per input: the node that made it, or null for a leaf */
-  parents: Array<TapeNode | null>;
-  /** per input: the leaf tensor itself when it needs a gradient, else null */
-  leaves: Array<Tensor | null>;
-  rule: BackwardRule | null;
-  /** tensors the rule reads, sharing storage with the originals so disposing those is safe */
-  saved: Tensor[];
-  refs: number;
-}
+/** One thunk per input, in order: a rule with too few or too many fails to type-check. */
+export type Thunks<I extends readonly unknown[]> = { readonly [K in keyof I]: GradThunk };
+/** An op's inputs; null stands for an optional input left out (a bias), whose thunk is then never called. */
+export type Inputs = readonly (Tensor | null)[];
 
 let recording = true;
 
@@ -41,52 +32,121 @@ export function noGrad<T>(fn: () => T): T {
 }
 
 /** Whether an op with these inputs must record itself (and so save what its backward rule reads). */
-export function needsGrad(...inputs: Tensor[]): boolean {
-  return recording && inputs.some((t) => t.requiresGrad);
+export function needsGrad(...inputs: Inputs): boolean {
+  return recording && inputs.some((t) => t?.requiresGrad);
 }
 
 /** A reference to `x` for a backward rule, alive until the rule has run even if the caller disposes `x`. */
 export function save(x: Tensor): Tensor {
-  const storage = x.storage;
-  storage.retain();
-  const t = new Tensor(x.shape, storage);
+  const t = view(x, x.shape);
   untrack(t);
   return t;
 }
 
 /**
- * Records `out = op(inputs)` if any input needs a gradient. `saved` are tensors the rule reads: views made by
+ * Records `out = op(inputs)` if any input needs a gradient. `dy` given to the rule is the loss's gradient with
+ * respect to `out`; the rule returns one thunk per input. `saved` are tensors the rule reads: views made by
  * save(), or internal tensors of the op (an argmax, a mask); the node disposes them when it is done.
  */
-export function record(op: string, out: Tensor, inputs: Tensor[], rule: BackwardRule, saved: Tensor[] = []): Tensor {
+export function record<const I extends Inputs>(op: string, out: Tensor, inputs: I, rule: (dy: Tensor) => Thunks<I>, saved: Tensor[] = []): Tensor {
   if (!needsGrad(...inputs)) {
     saved.forEach((t) => t.dispose());
     return out;
   }
   // The node owns what it saved: a scope closing around the forward pass must not free it before backward.
   saved.forEach(untrack);
-  const parents = inputs.map((t) => t.node);
-  parents.forEach((p) => p && p.refs++);
-  const leaves = inputs.map((t) => (!t.node && t.requiresGrad ? t : null));
   out.requiresGrad = true;
-  out.node = { op, parents, leaves, rule, saved, refs: 1 };
+  out.node = new TapeNode(op, inputs, rule, saved);
   return out;
 }
 
-function freeSaved(node: TapeNode): void {
-  node.saved.forEach((t) => t.dispose());
-  node.saved = [];
-  node.rule = null;
-}
+class TapeNode implements GradLink {
+  /** per input: the node that made it, or null for a leaf or a left-out input */
+  parents: Array<TapeNode | null>;
+  /** per input: the leaf tensor itself when it needs a gradient, else null */
+  leaves: Array<Tensor | null>;
+  /** per input: its shape, which the gradient the rule returns must have */
+  readonly shapes: Array<readonly number[] | null>;
+  rule: ((dy: Tensor) => readonly GradThunk[]) | null;
+  refs = 1;
 
-/** Drops one reference to a node; the last one frees what it saved and lets go of its parents. */
-export function releaseNode(node: TapeNode): void {
-  if (--node.refs > 0) return;
-  freeSaved(node);
-  const parents = node.parents;
-  node.parents = [];
-  node.leaves = [];
-  parents.forEach((p) => p && releaseNode(p));
+  constructor(
+    readonly op: string,
+    inputs: Inputs,
+    rule: (dy: Tensor) => readonly GradThunk[],
+    /** tensors the rule reads, sharing storage with the originals so disposing those is safe */
+    public saved: Tensor[],
+  ) {
+    this.parents = inputs.map((t) => (t?.node instanceof TapeNode ? t.node : null));
+    this.parents.forEach((p) => p && p.refs++);
+    this.leaves = inputs.map((t) => (t && !t.node && t.requiresGrad ? t : null));
+    this.shapes = inputs.map((t) => t?.shape ?? null);
+    this.rule = rule;
+  }
+
+  freeSaved(): void {
+    this.saved.forEach((t) => t.dispose());
+    this.saved = [];
+    this.rule = null;
+  }
+
+  /** Drops one reference; the last one frees what the node saved and lets go of its parents. */
+  release(): void {
+    if (--this.refs > 0) return;
+    this.freeSaved();
+    const parents = this.parents;
+    this.parents = [];
+    this.leaves = [];
+    parents.forEach((p) => p && p.release());
+  }
+
+  backward(root: Tensor, gradient?: Tensor): void {
+    if (!this.rule) throw new Error('webgpu-cnn backward: this graph has already been through backward() and its saved tensors are released');
+    if (gradient) {
+      if (formatShape(gradient.shape) !== formatShape(root.shape)) {
+        throw new Error(`webgpu-cnn backward: the gradient ${formatShape(gradient.shape)} must have the shape of the tensor it starts from, ${formatShape(root.shape)}`);
+      }
+    } else if (root.size !== 1) {
+      throw new Error(`webgpu-cnn backward: the loss must hold a single value, got ${formatShape(root.shape)}; pass a gradient for other shapes`);
+    }
+    const order = topologicalOrder(this);
+    const pending = new Set(order);
+    const grads = new Map<TapeNode, Tensor>();
+    // A view of the caller's gradient: the walk disposes what it is given, and the caller keeps its tensor.
+    grads.set(this, gradient ? view(gradient, gradient.shape) : fillKernel(root.shape, 1));
+    noGrad(() => {
+      for (let n = order.length - 1; n >= 0; n--) order[n].runRule(grads, pending);
+    });
+  }
+
+  /** Runs this node's rule with its accumulated gradient and hands each input gradient to its parent or leaf. */
+  private runRule(grads: Map<TapeNode, Tensor>, pending: Set<TapeNode>): void {
+    const dy = grads.get(this)!;
+    grads.delete(this);
+    const wanted = this.parents.map((parent, i) => (parent ? pending.has(parent) : this.leaves[i] !== null));
+    // The scope frees every intermediate the rule makes; only the input gradients come out.
+    const inputGrads = scope(() => {
+      const thunks = this.rule!(dy);
+      return wanted.map((w, i) => (w ? thunks[i]?.() ?? null : null));
+    });
+    inputGrads.forEach((g, i) => {
+      if (!g) return;
+      const shape = this.shapes[i]!;
+      if (formatShape(g.shape) !== formatShape(shape)) {
+        throw new Error(`webgpu-cnn backward: ${this.op}'s rule gave input ${i} a gradient ${formatShape(g.shape)}; the input is ${formatShape(shape)}`);
+      }
+      const parent = this.parents[i];
+      const leaf = this.leaves[i];
+      if (parent) {
+        grads.set(parent, accumulate(grads.get(parent), g));
+      } else if (leaf) {
+        leaf.grad = accumulate(leaf.grad ?? undefined, g);
+        untrack(leaf.grad);
+      }
+    });
+    dy.dispose();
+    this.freeSaved();
+  }
 }
 
 /** Nodes reachable from `root` whose rule has not run yet, parents before children. */
@@ -108,52 +168,11 @@ function topologicalOrder(root: TapeNode): TapeNode[] {
   return order;
 }
 
-function sum(a: Tensor | undefined, b: Tensor): Tensor {
+/** a + b, consuming both; a is absent for the first gradient to arrive. */
+function accumulate(a: Tensor | undefined, b: Tensor): Tensor {
   if (!a) return b;
-  const s = noGrad(() => add(a, b));
+  const s = binaryKernel('backward', a, b, 'ADD');
   a.dispose();
   b.dispose();
   return s;
-}
-
-export function backward(loss: Tensor, gradient?: Tensor): void {
-  const root = loss.node;
-  if (!root) {
-    throw new Error(`webgpu-cnn backward: tensor ${formatShape(loss.shape)} does not depend on anything that requires grad`);
-  }
-  if (!root.rule) throw new Error('webgpu-cnn backward: this graph has already been through backward() and its saved tensors are released');
-  if (!gradient && loss.size !== 1) {
-    throw new Error(`webgpu-cnn backward: the loss must hold a single value, got ${formatShape(loss.shape)}; pass a gradient for other shapes`);
-  }
-  const order = topologicalOrder(root);
-  const pending = new Set(order);
-  const grads = new Map<TapeNode, Tensor>();
-  grads.set(root, noGrad(() => (gradient ? add(gradient, full(loss.shape, 0)) : full(loss.shape, 1))));
-
-  noGrad(() => {
-    for (let n = order.length - 1; n >= 0; n--) {
-      const node = order[n];
-      const dy = grads.get(node)!;
-      grads.delete(node);
-      const wanted = node.parents.map((parent, i) => (parent ? pending.has(parent) : node.leaves[i] !== null));
-      // The scope frees every intermediate the rule makes; only the input gradients come out.
-      const inputGrads = scope(() => {
-        const thunks = node.rule!(dy);
-        return wanted.map((w, i) => (w ? thunks[i]?.() ?? null : null));
-      });
-      inputGrads.forEach((g, i) => {
-        if (!g) return;
-        const parent = node.parents[i];
-        const leaf = node.leaves[i];
-        if (parent) {
-          grads.set(parent, sum(grads.get(parent), g));
-        } else if (leaf) {
-          leaf.grad = sum(leaf.grad ?? undefined, g);
-          untrack(leaf.grad);
-        }
-      });
-      dy.dispose();
-      freeSaved(node);
-    }
-  });
 }

@@ -6,10 +6,6 @@
 
 import type { Profiler } from './profile';
 
-const MAP_READ = 0x1;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
-
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
@@ -67,7 +63,7 @@ export class CommandBatch {
     }
     // queue.writeBuffer would run before the unsubmitted commands, so stage the bytes instead.
     const bytes = Math.ceil(data.byteLength / 4) * 4;
-    const staging = this.device.createBuffer({ size: bytes, usage: COPY_SRC, mappedAtCreation: true, label: 'upload staging' });
+    const staging = this.device.createBuffer({ size: bytes, usage: GPUBufferUsage.COPY_SRC, mappedAtCreation: true, label: 'upload staging' });
     new Uint8Array(staging.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     staging.unmap();
     this.copy(staging, target, bytes, 0, offset);
@@ -98,10 +94,10 @@ export class CommandBatch {
   async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.readbackPool.get(size)?.pop() ??
-      this.device.createBuffer({ size, usage: MAP_READ | COPY_DST, label: 'readback staging' });
+      this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback staging' });
     this.copy(src, staging, size, offset, 0);
     this.flush();
-    await staging.mapAsync(MAP_READ);
+    await staging.mapAsync(GPUMapMode.READ);
     const copy = staging.getMappedRange(0, size).slice(0, bytes);
     staging.unmap();
     const list = this.readbackPool.get(size) ?? [];

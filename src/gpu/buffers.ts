@@ -24,8 +24,6 @@ export interface PoolStats {
   buffersCreated: number;
 }
 
-const USAGE = 0x80 /* STORAGE */ | 0x04 /* COPY_SRC */ | 0x08; /* COPY_DST */
-
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   readonly stats: PoolStats = { bytesInUse: 0, bytesPooled: 0, peakBytes: 0, buffersCreated: 0 };
@@ -39,7 +37,7 @@ export class BufferPool {
     if (buffer) {
       this.stats.bytesPooled -= size;
     } else {
-      buffer = this.device.createBuffer({ size, usage: USAGE, label });
+      buffer = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label });
       this.stats.buffersCreated++;
     }
     this.stats.bytesInUse += size;
@@ -54,13 +52,5 @@ export class BufferPool {
     let list = this.free.get(size);
     if (!list) this.free.set(size, (list = []));
     list.push(buffer);
-  }
-
-  /** Empties the pool and hands its buffers back, for the caller to destroy once pending work is submitted. */
-  trim(): GPUBuffer[] {
-    const dropped = [...this.free.values()].flat();
-    this.free.clear();
-    this.stats.bytesPooled = 0;
-    return dropped;
   }
 }

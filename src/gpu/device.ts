@@ -35,16 +35,27 @@ const isNode = typeof process !== 'undefined' && !!process.versions?.node && typ
  */
 const dawnInstances: GPU[] = [];
 
-async function nodeGpu(flags: readonly string[]): Promise<GPU> {
+interface Dawn {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+async function loadDawn(): Promise<Dawn> {
   // The name goes through a variable so that bundlers of browser apps do not try to follow it.
   const name = 'webgpu';
-  const dawn = (await import(/* @vite-ignore */ name)) as {
-    create(flags: string[]): GPU;
-    globals: Record<string, unknown>;
-  };
+  const dawn = (await import(/* @vite-ignore */ name)) as Dawn;
   // Dawn's GPUBufferUsage and friends are not globals in Node until we install them.
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([...flags]);
+  return dawn;
+}
+
+/** Node with an adopted device: the WebGPU constants (GPUBufferUsage, ...) must exist as globals. */
+export async function installNodeGlobals(): Promise<void> {
+  if (isNode && typeof GPUBufferUsage === 'undefined') await loadDawn();
+}
+
+async function nodeGpu(flags: readonly string[]): Promise<GPU> {
+  const gpu = (await loadDawn()).create([...flags]);
   dawnInstances.push(gpu);
   return gpu;
 }

@@ -17,10 +17,6 @@ export interface KernelTime {
   ms: number;
 }
 
-const QUERY_RESOLVE = 0x200;
-const MAP_READ = 0x1;
-const COPY_SRC = 0x4;
-const COPY_DST = 0x8;
 /** timestamps per query set: 4096 is WebGPU's largest query set */
 const CAPACITY = 4096;
 
@@ -84,7 +80,7 @@ export class Profiler {
 
   private async collect(slab: Slab): Promise<void> {
     const count = slab.labels.length * 2;
-    await slab.readback.mapAsync(MAP_READ, 0, count * 8);
+    await slab.readback.mapAsync(GPUMapMode.READ, 0, count * 8);
     const stamps = new BigUint64Array(slab.readback.getMappedRange(0, count * 8));
     slab.labels.forEach((label, i) => {
       // A driver may report an end before its beginning (clock domains); count that as zero, never negative.
@@ -102,8 +98,8 @@ export class Profiler {
   private createSlab(): Slab {
     const slab: Slab = {
       querySet: this.device.createQuerySet({ type: 'timestamp', count: CAPACITY, label: 'profile timestamps' }),
-      resolved: this.device.createBuffer({ size: CAPACITY * 8, usage: QUERY_RESOLVE | COPY_SRC, label: 'profile resolve' }),
-      readback: this.device.createBuffer({ size: CAPACITY * 8, usage: MAP_READ | COPY_DST, label: 'profile readback' }),
+      resolved: this.device.createBuffer({ size: CAPACITY * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC, label: 'profile resolve' }),
+      readback: this.device.createBuffer({ size: CAPACITY * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'profile readback' }),
       labels: [],
     };
     this.all.push(slab);

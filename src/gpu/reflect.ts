@@ -31,7 +31,6 @@ export interface EntryInfo {
   bindings: BindingInfo[];
   /** the uniform binding's struct, if the entry point has one */
   params: { binding: number; size: number; fields: Map<string, ParamField> } | null;
-  overrides: string[];
 }
 
 const reflections = new Map<string, WgslReflect>();
@@ -85,5 +84,5 @@ export function reflectEntry(code: string, entry: string, shaderName: string): E
     }
   }
   bindings.sort((x, y) => x.binding - y.binding);
-  return { entry, bindings, params, overrides: fn.overrides.map((o) => o.name) };
+  return { entry, bindings, params };
 }

@@ -3,10 +3,11 @@
  * and errors waiting to be reported. `init()` makes one; a lost device is reported at the next call into
  * the engine, and `init()` may be called again to start over on a fresh device.
  */
-import { acquireDevice, type AcquiredDevice } from './device';
+import { acquireDevice, installNodeGlobals, type AcquiredDevice } from './device';
 import { BufferPool } from './buffers';
 import { CommandBatch } from './batch';
-import { KernelCache, type Constants } from './kernels';
+import { PipelineCache, type Constants } from './pipelines';
+import type { EntryOf, ShaderName } from './shaders';
 import { BindGroupCache, UniformCache, packParams, type ParamValues } from './uniforms';
 
 export interface InitOptions {
@@ -30,7 +31,7 @@ export interface AdapterSummary {
 export class Runtime {
   readonly pool: BufferPool;
   readonly batch: CommandBatch;
-  readonly kernels: KernelCache;
+  readonly pipelines: PipelineCache;
   readonly uniforms: UniformCache;
   readonly bindGroups: BindGroupCache;
   readonly adapter: AdapterSummary;
@@ -38,8 +39,8 @@ export class Runtime {
   private compileErrors: string[] = [];
   private gpuErrors: string[] = [];
   lostReason: string | null = null;
-  /** bound where a kernel declares an optional input that a launch does not use (e.g. matmul's bias) */
-  readonly placeholder: GPUBuffer;
+  /** bound where a kernel declares an optional input that a launch passes as null (e.g. matmul's bias) */
+  private readonly placeholder: GPUBuffer;
 
   constructor(
     readonly device: GPUDevice,
@@ -47,10 +48,10 @@ export class Runtime {
   ) {
     this.pool = new BufferPool(device);
     this.batch = new CommandBatch(device);
-    this.kernels = new KernelCache(device, (m) => this.compileErrors.push(m));
+    this.pipelines = new PipelineCache(device, (m) => this.compileErrors.push(m));
     this.uniforms = new UniformCache(device, (b) => this.batch.onSubmit(() => b.destroy()));
     this.bindGroups = new BindGroupCache(device);
-    this.placeholder = device.createBuffer({ size: 256, usage: 0x80 /* STORAGE */, label: 'placeholder' });
+    this.placeholder = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE, label: 'placeholder' });
     const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
     this.adapter = { ...info, features: [...device.features].map(String), cpu: /swiftshader|llvmpipe|lavapipe/i.test(text) };
     device.addEventListener('uncapturederror', (event) => {
@@ -77,7 +78,7 @@ export class Runtime {
 
   /** Throws the first compile or validation error seen since the last call. */
   async reportErrors(): Promise<void> {
-    await this.kernels.settled().catch(() => {});
+    await this.pipelines.settled().catch(() => {});
     // A shader that fails to compile also raises uncaptured errors; the located message says it better.
     const first = this.compileErrors[0] ?? this.gpuErrors[0];
     this.compileErrors = [];
@@ -86,9 +87,9 @@ export class Runtime {
   }
 
   /** Records one dispatch of `shader.entry`, binding buffers by their WGSL names. */
-  launch(call: KernelCall): void {
+  launch<S extends ShaderName>(call: KernelCall<S>): void {
     this.check();
-    const kernel = this.kernels.kernel(call.shader, call.entry, call.constants);
+    const kernel = this.pipelines.pipeline(call.shader, call.entry, call.constants);
     const { info } = kernel;
     const entries: Array<{ binding: number; buffer: GPUBuffer }> = [];
     for (const b of info.bindings) {
@@ -98,8 +99,8 @@ export class Runtime {
         continue;
       }
       const buffer = call.bindings[b.name];
-      if (!buffer) throw new Error(`webgpu-cnn: kernel ${kernel.label} needs a buffer for binding "${b.name}"`);
-      entries.push({ binding: b.binding, buffer });
+      if (buffer === undefined) throw new Error(`webgpu-cnn: kernel ${kernel.label} needs a buffer for binding "${b.name}"`);
+      entries.push({ binding: b.binding, buffer: buffer ?? this.placeholder });
     }
     for (const name of Object.keys(call.bindings)) {
       if (!info.bindings.some((b) => b.name === name)) {
@@ -125,11 +126,12 @@ export class Runtime {
   }
 }
 
-export interface KernelCall {
-  shader: string;
-  entry: string;
+export interface KernelCall<S extends ShaderName = ShaderName> {
+  shader: S;
+  entry: EntryOf<S>;
   constants?: Constants;
-  bindings: Record<string, GPUBuffer>;
+  /** buffers by WGSL binding name; null binds a placeholder where the kernel declares an input it won't read */
+  bindings: Record<string, GPUBuffer | null>;
   params?: ParamValues;
   workgroups: readonly [number, number?, number?];
 }
@@ -137,6 +139,7 @@ export interface KernelCall {
 let current: Runtime | null = null;
 
 export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
+  if (options.device) await installNodeGlobals();
   const acquired: AcquiredDevice = options.device
     ? { device: options.device, adapterInfo: adoptedInfo(options.device) }
     : await acquireDevice(options.powerPreference, options.dawnFlags);

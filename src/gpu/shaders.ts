@@ -3,7 +3,9 @@
  * the concatenation of its pieces, and the piece list lets a compile error point back at the right file.
  * Vite's `?raw` inlines the text, so Node (tests, dist/) and the browser load shaders the same way.
  */
+import grid from '../../shaders/grid.wgsl?raw';
 import strided from '../../shaders/strided.wgsl?raw';
+import treeReduce from '../../shaders/tree-reduce.wgsl?raw';
 import elementwise from '../../shaders/elementwise.wgsl?raw';
 import reduce from '../../shaders/reduce.wgsl?raw';
 import matmul from '../../shaders/matmul.wgsl?raw';
@@ -22,29 +24,43 @@ export interface ShaderPiece {
 }
 
 const piece = (file: string, code: string): ShaderPiece => ({ file: `shaders/${file}`, code });
+const GRID = piece('grid.wgsl', grid);
+const STRIDED = piece('strided.wgsl', strided);
+const TREE = piece('tree-reduce.wgsl', treeReduce);
 
+/**
+ * Each shader: its pieces in concatenation order and its compute entry points. The entry lists type every
+ * launch (a misspelt entry fails `tsc`); a test holds them equal to what the WGSL declares.
+ */
 export const SHADERS = {
-  elementwise: [piece('strided.wgsl', strided), piece('elementwise.wgsl', elementwise)],
-  reduce: [piece('strided.wgsl', strided), piece('reduce.wgsl', reduce)],
-  matmul: [piece('matmul-scalar.wgsl', matmulScalar), piece('matmul.wgsl', matmul)],
-  matmul_vec4: [piece('matmul-vec4.wgsl', matmulVec4), piece('matmul.wgsl', matmul)],
-  random: [piece('random.wgsl', random)],
-  batchnorm: [piece('strided.wgsl', strided), piece('batchnorm.wgsl', batchnorm)],
-  pool: [piece('strided.wgsl', strided), piece('pool.wgsl', pool)],
-  im2col: [piece('strided.wgsl', strided), piece('im2col.wgsl', im2col)],
-  softmax: [piece('softmax.wgsl', softmax)],
-  optim: [piece('optim.wgsl', optim)],
-} satisfies Record<string, ShaderPiece[]>;
+  elementwise: { pieces: [GRID, STRIDED, piece('elementwise.wgsl', elementwise)], entries: ['unary', 'binary', 'fill'] },
+  reduce: { pieces: [GRID, STRIDED, TREE, piece('reduce.wgsl', reduce)], entries: ['sum', 'serial'] },
+  matmul: { pieces: [piece('matmul-scalar.wgsl', matmulScalar), piece('matmul.wgsl', matmul)], entries: ['blocked', 'tiled'] },
+  matmul_vec4: { pieces: [piece('matmul-vec4.wgsl', matmulVec4), piece('matmul.wgsl', matmul)], entries: ['blocked', 'tiled'] },
+  random: { pieces: [GRID, piece('random.wgsl', random)], entries: ['fill', 'dropout'] },
+  batchnorm: {
+    pieces: [GRID, TREE, piece('batchnorm.wgsl', batchnorm)],
+    entries: ['stats', 'normalize', 'backward_reduce', 'backward_input', 'backward_scale'],
+  },
+  pool: {
+    pieces: [GRID, piece('pool.wgsl', pool)],
+    entries: ['max_forward', 'avg_forward', 'max_backward', 'max_backward_scatter', 'avg_backward'],
+  },
+  im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2row', 'col2im', 'flip_weights', 'pad_weights'] },
+  softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_backward'] },
+  optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
+} as const satisfies Record<string, { pieces: readonly ShaderPiece[]; entries: readonly string[] }>;
 
 export type ShaderName = keyof typeof SHADERS;
+export type EntryOf<S extends ShaderName> = (typeof SHADERS)[S]['entries'][number];
 
 export interface ShaderSource {
   name: string;
   code: string;
-  pieces: ShaderPiece[];
+  pieces: readonly ShaderPiece[];
 }
 
-export function shaderSource(name: string, pieces: ShaderPiece[]): ShaderSource {
+export function shaderSource(name: string, pieces: readonly ShaderPiece[]): ShaderSource {
   return { name, code: pieces.map((p) => p.code).join('\n'), pieces };
 }
 
@@ -60,13 +76,16 @@ export function sourceLocation(src: ShaderSource, line: number): { file: string;
 }
 
 /**
- * The value of `const NAME = <integer>u;` in a manifest shader, so that operation codes selected through
- * override constants are written down once, in the WGSL.
+ * The values of `const NAME = <integer>u;` declarations in a manifest shader, read once (at import), so that
+ * operation codes chosen through override constants are written down only in the WGSL.
  */
-export function shaderConstant(shader: ShaderName, name: string): number {
-  for (const p of SHADERS[shader]) {
-    const m = new RegExp(`\\bconst\\s+${name}\\s*=\\s*(\\d+)u?\\s*;`).exec(p.code);
-    if (m) return Number(m[1]);
+export function shaderConstants<const N extends string>(shader: ShaderName, names: readonly N[]): Readonly<Record<N, number>> {
+  const code = SHADERS[shader].pieces.map((p) => p.code).join('\n');
+  const values = {} as Record<N, number>;
+  for (const name of names) {
+    const m = new RegExp(`\\bconst\\s+${name}\\s*=\\s*(\\d+)u?\\s*;`).exec(code);
+    if (!m) throw new Error(`webgpu-cnn: shader ${shader} declares no integer constant ${name}`);
+    values[name] = Number(m[1]);
   }
-  throw new Error(`webgpu-cnn: shader ${shader} declares no integer constant ${name}`);
+  return Object.freeze(values);
 }

@@ -7,7 +7,6 @@ import type { EntryInfo } from './reflect';
 
 export type ParamValues = Readonly<Record<string, number | readonly number[]>>;
 
-const UNIFORM = 0x40;
 const LIMIT = 4096;
 
 export function packParams(kernel: string, params: NonNullable<EntryInfo['params']>, values: ParamValues): Uint32Array {
@@ -56,7 +55,7 @@ export class UniformCache {
       this.buffers.set(key, hit);
       return hit;
     }
-    const buffer = this.device.createBuffer({ size: data.byteLength, usage: UNIFORM, mappedAtCreation: true, label });
+    const buffer = this.device.createBuffer({ size: data.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true, label });
     new Uint32Array(buffer.getMappedRange()).set(data);
     buffer.unmap();
     this.created++;

@@ -1,6 +1,6 @@
 /** The layers of torch.nn that a CNN needs, with PyTorch's parameter names, shapes and defaults. */
 import { assign, type Tensor } from '../tensor';
-import { unaryKernel } from '../ops/elementwise';
+import { affineKernel } from '../kernels/elementwise';
 import { zeros, ones, full } from '../ops/fill';
 import { conv2d } from '../ops/conv2d';
 import { linear } from '../ops/linear';
@@ -122,7 +122,7 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     if (this.training) {
       // The counter stays on the GPU (a loaded file sets it there too), bumped by one small kernel.
-      const next = unaryKernel(this.numBatchesTracked, 'AFFINE', 1, 1);
+      const next = affineKernel(this.numBatchesTracked, 1, 1);
       assign(this.numBatchesTracked, next);
       next.dispose();
     }

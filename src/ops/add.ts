@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
-import { binaryKernel } from './elementwise';
+import { binaryKernel } from '../kernels/elementwise';
 import { reduceTo } from './reduce-to';
 
 /**

@@ -1,6 +1,6 @@
 import { empty, type Tensor } from '../tensor';
 import { record } from '../autograd/tape';
-import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from './pool';
+import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from '../kernels/pool';
 
 /**
  * 2-D average pooling, like torch.nn.functional.avg_pool2d with its defaults. x: [N,C,H,W] -> [N,C,P,Q] with
@@ -14,6 +14,6 @@ import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOpt
 export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const g = poolGeometry('avgPool2d', x, options);
   const out = empty(poolOutputShape(g));
-  launchPool('avgForward', g, out.size, { x, out });
-  return record('avgPool2d', out, [x], (dy) => [() => poolBackward('avgBackward', g, dy)]);
+  launchPool('avg_forward', g, out.size, { x, out });
+  return record('avgPool2d', out, [x], (dy) => [() => poolBackward('avg_backward', g, dy)]);
 }

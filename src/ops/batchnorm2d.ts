@@ -1,9 +1,9 @@
-import { empty, untrack, type Tensor } from '../tensor';
-import { runtime, type Runtime } from '../gpu/runtime';
+import { untrack, type Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
-
-const ELEMENT_WORKGROUP = 256;
+import {
+  batchNormStats, batchNormNormalize, batchNormChannelSums, batchNormGradInput, batchNormGradScale, type BatchNormParams,
+} from '../kernels/batchnorm';
 
 export interface BatchNormOptions {
   /** training: normalise with the batch statistics and update the running ones; eval: use the running ones */
@@ -41,27 +41,10 @@ export function batchNorm2d(
 ): Tensor {
   const { training, momentum, eps } = checkArgs(x, gamma, beta, runningMean, runningVar, options);
   const [n, c, h, w] = x.shape;
-  const rt = runtime();
-  const params = { count: x.size, batch: n, channels: c, spatial: h * w, momentum, eps };
-
+  const params: BatchNormParams = { count: x.size, batch: n, channels: c, spatial: h * w, momentum, eps };
   // (mean, invstd) per channel, read by normalize and by backward.
-  const stats = empty([c, 2], rt);
-  rt.launch({
-    shader: 'batchnorm',
-    entry: 'stats',
-    constants: { WORKGROUP: training ? channelWorkgroup(n * h * w) : 1, TRAINING: training },
-    bindings: {
-      x: x.buffer,
-      runningMean: runningMean.buffer,
-      runningVar: runningVar.buffer,
-      channelStats: stats.buffer,
-    },
-    params,
-    workgroups: rt.grid1d(c),
-  });
-  const out = empty(x.shape, rt);
-  launchElementwise(rt, 'normalize', params, { x, gamma, beta, channelStats: stats, out });
-
+  const stats = batchNormStats(x, runningMean, runningVar, params, training);
+  const out = batchNormNormalize(x, gamma, beta, stats, params);
   if (!needsGrad(x, gamma, beta)) {
     stats.dispose();
     return out;
@@ -72,18 +55,8 @@ export function batchNorm2d(
   return record('batchNorm2d', out, [x, gamma, beta], (dy) => {
     // dgamma and dbeta, launched once for whichever thunks ask first.
     let sums: { dgamma: Tensor; dbeta: Tensor } | null = null;
-    const channelSums = () => (sums ??= launchBackwardReduce(rt, params, dy, sx, stats));
-    const dx = () => {
-      const grad = empty(x.shape, rt);
-      if (training) {
-        const { dgamma, dbeta } = channelSums();
-        const inputs = { x: sx, gamma: sgamma, channelStats: stats, dy, dgamma, dbeta };
-        launchElementwise(rt, 'backward_input', params, { ...inputs, out: grad });
-      } else {
-        launchElementwise(rt, 'backward_scale', params, { gamma: sgamma, channelStats: stats, dy, out: grad });
-      }
-      return grad;
-    };
+    const channelSums = () => (sums ??= batchNormChannelSums(dy, sx, stats, params));
+    const dx = () => (training ? batchNormGradInput(dy, sx, sgamma, stats, channelSums(), params) : batchNormGradScale(dy, sgamma, stats, params));
     return [dx, () => channelSums().dgamma, () => channelSums().dbeta];
   }, [sx, sgamma, stats]);
 }
@@ -127,39 +100,4 @@ function checkArgs(
     }
   }
   return { training: options.training, momentum, eps };
-}
-
-/** A power of two up to 64 for the per-channel kernels' tree sums over m values. */
-function channelWorkgroup(m: number): number {
-  return Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(m, 1))));
-}
-
-type Params = Record<string, number>;
-
-/** One invocation per element of x: normalize, backward_input, backward_scale. */
-function launchElementwise(rt: Runtime, entry: string, params: Params, tensors: Record<string, Tensor>): void {
-  rt.launch({
-    shader: 'batchnorm',
-    entry,
-    constants: { WORKGROUP: ELEMENT_WORKGROUP },
-    bindings: Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.buffer])),
-    params,
-    workgroups: rt.grid1d(Math.ceil(params.count / ELEMENT_WORKGROUP)),
-  });
-}
-
-/** dgamma = sum(dy * xhat), dbeta = sum(dy) per channel. */
-function launchBackwardReduce(rt: Runtime, params: Params, dy: Tensor, x: Tensor, stats: Tensor) {
-  const c = params.channels;
-  const dgamma = empty([c], rt);
-  const dbeta = empty([c], rt);
-  rt.launch({
-    shader: 'batchnorm',
-    entry: 'backward_reduce',
-    constants: { WORKGROUP: channelWorkgroup(params.batch * params.spatial) },
-    bindings: { x: x.buffer, dy: dy.buffer, channelStats: stats.buffer, dgamma: dgamma.buffer, dbeta: dbeta.buffer },
-    params,
-    workgroups: rt.grid1d(c),
-  });
-  return { dgamma, dbeta };
 }

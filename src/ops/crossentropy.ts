@@ -1,11 +1,8 @@
-import { empty, tensor, Tensor } from '../tensor';
-import { runtime } from '../gpu/runtime';
+import { tensor, Tensor } from '../tensor';
 import { record, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
-import { launchRows } from './softmax';
+import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
 import { sumAxes } from './sum';
-
-const WORKGROUP = 64;
 
 /**
  * Softmax cross-entropy of logits and integer class labels, averaged over the batch, fused into one kernel.
@@ -18,15 +15,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   }
   const [N, K] = logits.shape;
   const labelTensor = labelsOnGpu(labels, N, K);
-  const rt = runtime();
-  const losses = empty([N]);
-  const probs = empty([N, K]);
-  launchRows('cross_entropy', false, N, { axis: K, inner: 1 }, {
-    x: logits.buffer,
-    labels: labelTensor.buffer,
-    out: losses.buffer,
-    probs: probs.buffer,
-  });
+  const { losses, probs } = crossEntropyKernel(logits, labelTensor);
   const out = sumAxes(losses, [0], false, 1 / N, 'crossEntropy');
   losses.dispose();
   const ownLabels = labelTensor !== labels;
@@ -36,20 +25,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
     return out;
   }
   // `out` came from sumAxes, which recorded nothing (losses does not require grad); this op records itself.
-  return record('crossEntropy', out, [logits], (dy) => [
-    () => {
-      const dx = empty([N, K]);
-      rt.launch({
-        shader: 'softmax',
-        entry: 'cross_entropy_backward',
-        constants: { WORKGROUP },
-        bindings: { x: probs.buffer, labels: labelTensor.buffer, dy: dy.buffer, out: dx.buffer },
-        params: { rows: N, axis: K, inner: 1 },
-        workgroups: rt.grid1d(Math.ceil((N * K) / WORKGROUP)),
-      });
-      return dx;
-    },
-  ], ownLabels ? [probs, labelTensor] : [probs]);
+  return record('crossEntropy', out, [logits], (dy) => [() => crossEntropyGradKernel(probs, labelTensor, dy)], ownLabels ? [probs, labelTensor] : [probs]);
 }
 
 function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, N: number, K: number): Tensor {

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
-import { binaryKernel, unaryKernel } from './elementwise';
+import { binaryKernel, unaryKernel } from '../kernels/elementwise';
 import { reduceTo } from './reduce-to';
 
 /**

@@ -1,10 +1,8 @@
-import { empty, type Tensor } from '../tensor';
-import { runtime } from '../gpu/runtime';
+import type { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { reshape } from './reshape';
 import { nextSeed } from './random';
-
-const WORKGROUP = 256;
+import { dropoutKernel } from '../kernels/random';
 
 export interface DropoutOptions {
   /** dropout acts only in training; in eval the result is x itself */
@@ -33,21 +31,6 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions): Tensor {
   }
   if (!options.training || p === 0) return reshape(x, x.shape);
   const s = seed ?? nextSeed();
-  const out = launchDropout(x, p, s);
-  return record('dropout', out, [x], (dy) => [() => launchDropout(dy, p, s)]);
-}
-
-/** out = x * mask(seed) / (1 - p); forward on x, backward on dy. */
-function launchDropout(x: Tensor, p: number, seed: number): Tensor {
-  const rt = runtime();
-  const out = empty(x.shape, rt);
-  rt.launch({
-    shader: 'random',
-    entry: 'dropout',
-    constants: { WORKGROUP },
-    bindings: { x: x.buffer, out: out.buffer },
-    params: { count: out.size, seed: seed >>> 0, p, scale: 1 / (1 - p) },
-    workgroups: rt.grid1d(Math.ceil(out.size / WORKGROUP)),
-  });
-  return out;
+  const out = dropoutKernel(x, p, s);
+  return record('dropout', out, [x], (dy) => [() => dropoutKernel(dy, p, s)]);
 }

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { checkShape } from '../shape';
-import { fillKernel } from './elementwise';
+import { fillKernel } from '../kernels/elementwise';
 
 /** A new tensor of `shape` with every element `value`. Constants have no gradient. */
 export function full(shape: readonly number[], value: number): Tensor {

@@ -1,9 +1,9 @@
 import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
-import { gemm } from './matmul';
+import { gemm } from '../kernels/matmul';
+import { binaryKernel } from '../kernels/elementwise';
 import { sumAxes } from './sum';
-import { binaryKernel } from './elementwise';
 
 /**
  * A dense layer with PyTorch's weight layout: x: [N, in], w: [out, in], b: [out] -> [N, out], y = x W^T + b,
@@ -18,13 +18,12 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, options: { relu?
   const [N, inF] = x.shape;
   const outF = w.shape[0];
   if (b && (b.shape.length !== 1 || b.shape[0] !== outF)) throw fail(`b must be [${outF}]`);
-  const out = gemm(x, w, { m: N, n: outF, k: inF, transB: true, bias: b ? { tensor: b, per: 'column' } : undefined, relu: !!options.relu });
-  const inputs = b ? [x, w, b] : [x, w];
-  if (!needsGrad(...inputs)) return out;
+  const out = gemm(x, w, { m: N, n: outF, k: inF, transB: true, bias: b ? 'column' : undefined, relu: !!options.relu }, { bias: b });
+  if (!needsGrad(x, w, b ?? null)) return out;
   const sx = save(x);
   const sw = save(w);
   const sout = options.relu ? save(out) : null;
-  return record('linear', out, inputs, (dyIn) => {
+  return record('linear', out, [x, w, b ?? null], (dyIn) => {
     const dy = sout ? maskRelu(sout, dyIn) : dyIn;
     return [
       () => gemm(dy, sw, { m: N, n: inF, k: outF }),

@@ -1,6 +1,6 @@
 import { empty, untrack, type Tensor } from '../tensor';
 import { record, needsGrad } from '../autograd/tape';
-import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from './pool';
+import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from '../kernels/pool';
 
 export interface MaxPool2dOptions extends Pool2dOptions {
   /** apply a ReLU to the input first (fused: the same single pass) */
@@ -25,10 +25,10 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   // The kernel always writes the argmax; it lives on only when backward will read it.
   const argmax = empty(out.shape);
   untrack(argmax); // the tape owns it: a scope() around the forward must not free it before backward
-  launchPool('maxForward', g, out.size, { x, out, argmaxOut: argmax }, !!options.relu);
+  launchPool('max_forward', g, out.size, { x, out, argmaxOut: argmax }, !!options.relu);
   if (!needsGrad(x)) {
     argmax.dispose();
     return out;
   }
-  return record('maxPool2d', out, [x], (dy) => [() => poolBackward('maxBackward', g, dy, argmax)], [argmax]);
+  return record('maxPool2d', out, [x], (dy) => [() => poolBackward('max_backward', g, dy, argmax)], [argmax]);
 }

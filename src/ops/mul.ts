@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
-import { binaryKernel } from './elementwise';
+import { binaryKernel } from '../kernels/elementwise';
 import { reduceTo } from './reduce-to';
 
 /** a * b elementwise with NumPy broadcasting. d/da = dy * b, d/db = dy * a (reduced to each shape). */

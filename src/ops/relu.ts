@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
-import { binaryKernel, unaryKernel } from './elementwise';
+import { binaryKernel, unaryKernel } from '../kernels/elementwise';
 
 /** max(x, 0). d/dx = dy where x > 0, else 0 (0 at x = 0, like PyTorch). */
 export function relu(x: Tensor): Tensor {

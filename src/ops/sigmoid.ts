@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
-import { binaryKernel, unaryKernel } from './elementwise';
+import { binaryKernel, unaryKernel } from '../kernels/elementwise';
 
 /** y = 1 / (1 + e^-x). d/dx = dy * y * (1 - y), from the saved output. */
 export function sigmoid(x: Tensor): Tensor {

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
-import { binaryKernel, unaryKernel } from './elementwise';
+import { binaryKernel, unaryKernel } from '../kernels/elementwise';
 import { reduceTo } from './reduce-to';
 
 /** a - b with NumPy broadcasting. d/da = dy, d/db = -dy (each reduced to its operand's shape). */

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
-import { binaryKernel, unaryKernel } from './elementwise';
+import { binaryKernel, unaryKernel } from '../kernels/elementwise';
 
 /** y = tanh(x). d/dx = dy * (1 - y^2), from the saved output. */
 export function tanh(x: Tensor): Tensor {

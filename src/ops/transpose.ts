@@ -1,7 +1,7 @@
 import type { Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { formatShape } from '../shape';
-import { permuteKernel } from './elementwise';
+import { permuteKernel } from '../kernels/elementwise';
 
 /**
  * Reorders axes like numpy.transpose: out axis d is x axis perm[d] (default: all axes reversed).

@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor';
 import { Optimizer } from './optimizer';
+import { adamKernel } from '../kernels/optim';
 
 export interface AdamOptions {
   lr?: number;
@@ -31,11 +32,8 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
-    this.launchUpdate('adam', { DECOUPLED: this.decoupled }, p, g, m, v, {
-      weightDecay: this.weightDecay,
-      beta1: this.betas[0],
-      beta2: this.betas[1],
-      eps: this.eps,
+    adamKernel(p, g, m, v, this.hyper, {
+      beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled,
     });
   }
 }

@@ -3,16 +3,15 @@
  * that got no gradient are skipped), zeroGrad, global-norm gradient clipping, and the `hyper` buffer of
  * per-step values (learning rate, bias corrections, clipping factor) its fused kernel reads.
  */
-import { Tensor, empty, untrack } from '../tensor';
-import { runtime } from '../gpu/runtime';
+import { Tensor, assign, empty, untrack } from '../tensor';
 import { zeros } from '../ops/fill';
 import { noGrad } from '../autograd/tape';
 import { sum } from '../ops/sum';
 import { mul } from '../ops/mul';
 import { add } from '../ops/add';
 import { scope } from '../tensor';
+import { clipFactorKernel } from '../kernels/optim';
 
-export const WORKGROUP = 256;
 
 export abstract class Optimizer {
   /** the learning rate of the next step; schedules set it */
@@ -52,8 +51,7 @@ export abstract class Optimizer {
   step(): void {
     this.t++;
     const live = this.params.filter((p) => p.requiresGrad && p.grad);
-    const rt = runtime();
-    rt.batch.upload(this.hyper.buffer, Float32Array.from([this.lr, ...this.biasCorrections(), 1]));
+    assign(this.hyper, Float32Array.from([this.lr, ...this.biasCorrections(), 1]));
     if (this.clipNorm !== null && live.length) this.recordClip(live);
     for (const p of live) this.update(p, p.grad!, this.stateOf(p));
   }
@@ -82,15 +80,8 @@ export abstract class Optimizer {
   }
 
   private recordClip(live: Tensor[]): void {
-    const rt = runtime();
     const total = noGrad(() => scope(() => live.map((p) => sum(mul(p.grad!, p.grad!))).reduce((a, b) => add(a, b))));
-    rt.launch({
-      shader: 'optim',
-      entry: 'clip_factor',
-      bindings: { grad: total.buffer, hyper: this.hyper.buffer },
-      params: { count: 1, momentum: 0, weightDecay: 0, beta1: 0, beta2: 0, eps: this.clipNorm! },
-      workgroups: [1],
-    });
+    clipFactorKernel(total, this.hyper, this.clipNorm!);
     total.dispose();
   }
 
@@ -99,24 +90,5 @@ export abstract class Optimizer {
     for (const s of this.state.values()) s.forEach((t) => t.dispose());
     this.state.clear();
     this.hyper.dispose();
-  }
-
-  protected launchUpdate(entry: 'sgd' | 'adam', constants: Record<string, boolean>, p: Tensor, g: Tensor, m: Tensor | null, v: Tensor | null, values: { momentum?: number; weightDecay?: number; beta1?: number; beta2?: number; eps?: number }): void {
-    const rt = runtime();
-    rt.launch({
-      shader: 'optim',
-      entry,
-      constants: { WORKGROUP, ...constants },
-      // Plain SGD keeps no momentum buffer; its kernel never touches `m` then, so a placeholder is bound.
-      bindings: {
-        param: p.buffer,
-        grad: g.buffer,
-        m: m?.buffer ?? rt.placeholder,
-        ...(entry === 'adam' ? { v: v!.buffer } : {}),
-        hyper: this.hyper.buffer,
-      },
-      params: { count: p.size, momentum: 0, weightDecay: 0, beta1: 0, beta2: 0, eps: 0, ...values },
-      workgroups: rt.grid1d(Math.ceil(p.size / WORKGROUP)),
-    });
   }
 }

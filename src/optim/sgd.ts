@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor';
 import { Optimizer } from './optimizer';
+import { sgdKernel } from '../kernels/optim';
 
 export interface SGDOptions {
   lr: number;
@@ -27,9 +28,6 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Tensor, g: Tensor, [buf]: Tensor[]): void {
-    this.launchUpdate('sgd', { MOMENTUM: this.momentum > 0, NESTEROV: this.nesterov }, p, g, buf ?? null, null, {
-      momentum: this.momentum,
-      weightDecay: this.weightDecay,
-    });
+    sgdKernel(p, g, buf ?? null, this.hyper, { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay });
   }
 }

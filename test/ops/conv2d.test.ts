@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { checkOp, setup } from '../helpers';
 import { conv2dRef } from '../reference/conv';
-import { setIm2colLimit } from '../../src/ops/conv2d';
+import { setIm2colLimit } from '../../src/kernels/im2col';
 import { generator } from '../reference/array';
 
 beforeAll(setup);

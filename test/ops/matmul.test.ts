@@ -3,7 +3,7 @@ import * as wc from '../../src/index';
 import { checkOp, expectClose, setup } from '../helpers';
 import { matmulRef } from '../reference/matmul';
 import { randomArray } from '../reference/array';
-import { gemm } from '../../src/ops/matmul';
+import { gemm } from '../../src/kernels/matmul';
 
 beforeAll(setup);
 afterEach(() => wc.setMatmulConfig(null));

@@ -17,14 +17,14 @@ it('repeated ops reuse pipelines, uniform buffers and bind groups', async () => 
   await first.data();
   first.dispose();
   const rt = runtime();
-  const pipelines = rt.kernels.pipelinesCreated;
+  const pipelines = rt.pipelines.pipelinesCreated;
   const uniforms = rt.uniforms.created;
   const buffers = rt.pool.stats.buffersCreated;
   for (let i = 0; i < 20; i++) step().dispose();
   const last = step();
   await last.data();
   last.dispose();
-  expect(rt.kernels.pipelinesCreated).toBe(pipelines);
+  expect(rt.pipelines.pipelinesCreated).toBe(pipelines);
   expect(rt.uniforms.created).toBe(uniforms);
   expect(rt.pool.stats.buffersCreated).toBe(buffers);
 });

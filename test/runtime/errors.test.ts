@@ -11,7 +11,7 @@ it('a WGSL compile error names the shader file, line and column', async () => {
     { file: 'shaders/strided.wgsl', code: '// fine\nfn ok() -> u32 { return 1u; }' },
     { file: 'shaders/broken.wgsl', code: '@compute @workgroup_size(1)\nfn main() {\n  let x: u32 = 1.5;\n}' },
   ];
-  const mod = rt.kernels.module('broken', broken);
+  const mod = rt.pipelines.module('broken', broken);
   await expect(mod.compiled).rejects.toThrow(/shaders\/broken\.wgsl:3:\d+: .*/);
   // The same error surfaces at the next readback instead of passing silently.
   await expect(wc.zeros([1]).data()).rejects.toThrow(/broken\.wgsl:3/);

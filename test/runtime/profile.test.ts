@@ -2,7 +2,7 @@ import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { runtime } from '../../src/gpu/runtime';
 import { startProfile, stopProfile } from '../../src/gpu/profile';
-import { shaderConstant } from '../../src/gpu/shaders';
+import { shaderConstants } from '../../src/gpu/shaders';
 import { setup } from '../helpers';
 
 beforeAll(setup);
@@ -22,7 +22,7 @@ it('times each kernel by its pipeline label while a profile is open, and nothing
   const kernels = await stopProfile();
   expect(values.length).toBe(64 * 32);
   const matmul = kernels.find((k) => k.kernel.startsWith('matmul'));
-  const relu = kernels.find((k) => k.kernel.startsWith('elementwise.unary(') && k.kernel.includes(`OP=${shaderConstant('elementwise', 'RELU')},`));
+  const relu = kernels.find((k) => k.kernel.startsWith('elementwise.unary(') && k.kernel.includes(`OP=${shaderConstants('elementwise', ['RELU']).RELU},`));
   expect(matmul, JSON.stringify(kernels)).toBeDefined();
   expect(relu, JSON.stringify(kernels)).toBeDefined();
   for (const k of kernels) {

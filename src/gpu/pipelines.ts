@@ -4,11 +4,11 @@
  * Layouts are explicit, built from what wgsl_reflect reads in the shader (never `layout: 'auto'`).
  */
 import { reflectEntry, type EntryInfo } from './reflect';
-import { SHADERS, shaderSource, sourceLocation, type ShaderName, type ShaderPiece, type ShaderSource } from './shaders';
+import { SHADERS, shaderSource, sourceLocation, type ShaderPiece, type ShaderSource } from './shaders';
 
 export type Constants = Readonly<Record<string, number | boolean>>;
 
-export interface Kernel {
+export interface Pipeline {
   label: string;
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
@@ -24,8 +24,6 @@ interface ModuleEntry {
   compiled: Promise<void>;
 }
 
-const STAGE_COMPUTE = 0x4;
-
 /** file:line:col: message, for each error of a module, with lines mapped back to the .wgsl pieces. */
 export function formatCompileErrors(src: ShaderSource, messages: readonly GPUCompilationMessage[]): string {
   return messages
@@ -37,10 +35,10 @@ export function formatCompileErrors(src: ShaderSource, messages: readonly GPUCom
     .join('\n');
 }
 
-export class KernelCache {
+export class PipelineCache {
   private modules = new Map<string, ModuleEntry>();
   private layouts = new Map<string, Map<string, { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout; info: EntryInfo; id: number }>>();
-  private pipelines = new Map<string, Map<string, Map<string, Kernel>>>();
+  private pipelines = new Map<string, Map<string, Map<string, Pipeline>>>();
   private nextLayoutId = 1;
   /** pipelines created so far: a test checks that repeated calls do not add to it */
   pipelinesCreated = 0;
@@ -50,11 +48,14 @@ export class KernelCache {
     private onCompileError: (message: string) => void,
   ) {}
 
-  /** Registers a shader that is not in the manifest (tests use this for deliberately broken shaders). */
-  module(name: string, pieces?: ShaderPiece[]): ModuleEntry {
+  /**
+   * The compiled module of a manifest shader, or of `pieces` registered under a name of their own (tests use
+   * this for deliberately broken shaders).
+   */
+  module(name: string, pieces?: readonly ShaderPiece[]): ModuleEntry {
     let entry = this.modules.get(name);
     if (entry) return entry;
-    const parts = pieces ?? SHADERS[name as ShaderName];
+    const parts = pieces ?? (SHADERS as Record<string, { pieces: readonly ShaderPiece[] } | undefined>)[name]?.pieces;
     if (!parts) throw new Error(`webgpu-cnn: unknown shader "${name}"`);
     const source = shaderSource(name, parts);
     const module = this.device.createShaderModule({ code: source.code, label: name });
@@ -72,7 +73,7 @@ export class KernelCache {
     return entry;
   }
 
-  kernel(shader: string, entry: string, constants: Constants = {}): Kernel {
+  pipeline(shader: string, entry: string, constants: Constants = {}): Pipeline {
     const byEntry = this.pipelines.get(shader)?.get(entry);
     const key = canonicalConstants(constants);
     const hit = byEntry?.get(key);
@@ -87,7 +88,7 @@ export class KernelCache {
       compute: { module: mod.module, entryPoint: entry, constants: numeric(constants) },
     });
     this.pipelinesCreated++;
-    const kernel: Kernel = { label, pipeline, layout, info, layoutId: id };
+    const kernel: Pipeline = { label, pipeline, layout, info, layoutId: id };
     let shaderMap = this.pipelines.get(shader);
     if (!shaderMap) this.pipelines.set(shader, (shaderMap = new Map()));
     let entryMap = shaderMap.get(entry);
@@ -111,7 +112,7 @@ export class KernelCache {
         label: `${shader}.${entry}`,
         entries: info.bindings.map((b) => ({
           binding: b.binding,
-          visibility: STAGE_COMPUTE,
+          visibility: GPUShaderStage.COMPUTE,
           buffer: { type: b.kind },
         })),
       });

@@ -1,6 +1,6 @@
 /**
- * What maxPool2d and avgPool2d share: their options, the checks and output-size arithmetic (PyTorch's floor
- * mode), and the launcher for shaders/pool.wgsl. Not an op itself: it records nothing for autograd.
+ * Launchers for shaders/pool.wgsl, and what maxPool2d and avgPool2d share: their options, the checks and the
+ * output-size arithmetic (PyTorch's floor mode). They record nothing for autograd.
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
@@ -74,18 +74,18 @@ export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): Poo
 
 export const poolOutputShape = (g: PoolGeometry): number[] => [g.n, g.c, g.p, g.q];
 
-export type PoolEntry = 'maxForward' | 'avgForward' | 'maxBackward' | 'maxBackwardScatter' | 'avgBackward';
+export type PoolEntry = 'max_forward' | 'avg_forward' | 'max_backward' | 'max_backward_scatter' | 'avg_backward';
 
 /**
  * Records one dispatch of shaders/pool.wgsl writing `count` elements (the output for a forward entry, the
- * input's gradient for a backward one), one invocation each; `relu` fuses a ReLU into maxForward.
+ * input's gradient for a backward one), one invocation each; `relu` fuses a ReLU into max_forward.
  */
 export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bindings: Record<string, Tensor>, relu = false): void {
   const rt = runtime();
   rt.launch({
     shader: 'pool',
     entry,
-    constants: entry === 'maxForward' ? { WORKGROUP, RELU: relu } : { WORKGROUP },
+    constants: entry === 'max_forward' ? { WORKGROUP, RELU: relu } : { WORKGROUP },
     bindings: Object.fromEntries(Object.entries(bindings).map(([name, t]) => [name, t.buffer])),
     params: {
       count,
@@ -105,11 +105,11 @@ export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bin
 }
 
 /** @internal The gradient of a pooling with respect to its input, from dy: [n, c, p, q]. No autograd. */
-export function poolBackward(entry: 'maxBackward' | 'avgBackward', g: PoolGeometry, dy: Tensor, argmax?: Tensor): Tensor {
-  if (entry === 'maxBackward' && argmax && g.stride[0] >= g.kernel[0] && g.stride[1] >= g.kernel[1]) {
-    // Disjoint windows: zero dx, then each output element writes its one gradient (see maxBackwardScatter).
+export function poolBackward(entry: 'max_backward' | 'avg_backward', g: PoolGeometry, dy: Tensor, argmax?: Tensor): Tensor {
+  if (entry === 'max_backward' && argmax && g.stride[0] >= g.kernel[0] && g.stride[1] >= g.kernel[1]) {
+    // Disjoint windows: zero dx, then each output element writes its one gradient (see max_backward_scatter).
     const dx = fillKernel([g.n, g.c, g.h, g.w], 0);
-    launchPool('maxBackwardScatter', g, dy.size, { dy, argmax, dx });
+    launchPool('max_backward_scatter', g, dy.size, { dy, argmax, dx });
     return dx;
   }
   const dx = empty([g.n, g.c, g.h, g.w]);

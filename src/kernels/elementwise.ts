@@ -1,20 +1,23 @@
 /**
- * Launchers for shaders/elementwise.wgsl, shared by the elementwise ops. Not ops themselves: they record
- * nothing for autograd. Operation codes are read from the shader's own `const` declarations.
+ * Launchers for shaders/elementwise.wgsl (unary, binary with broadcasting, fill, axis permutations) and plain
+ * buffer copies. They record nothing for autograd. Operation codes come from the shader's own `const`
+ * declarations, read once when this module loads.
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
-import { shaderConstant } from '../gpu/shaders';
+import { shaderConstants } from '../gpu/shaders';
 import { broadcastShapes, broadcastStrides, packDims, sizeOf, stridesOf, MAX_RANK, type Shape } from '../shape';
 
-export type UnaryCode = 'RELU' | 'SIGMOID' | 'TANH' | 'NEG' | 'EXP' | 'LOG' | 'AFFINE' | 'SQRT' | 'SQUARE';
-export type BinaryCode = 'ADD' | 'SUB' | 'MUL' | 'DIV' | 'RELU_GRAD' | 'SIGMOID_GRAD' | 'TANH_GRAD';
+const UNARY = shaderConstants('elementwise', ['RELU', 'SIGMOID', 'TANH', 'NEG', 'AFFINE']);
+const BINARY = shaderConstants('elementwise', ['ADD', 'SUB', 'MUL', 'DIV', 'RELU_GRAD', 'SIGMOID_GRAD', 'TANH_GRAD']);
+export type UnaryCode = Exclude<keyof typeof UNARY, 'AFFINE'>;
+export type BinaryCode = keyof typeof BINARY;
 
 const WORKGROUP = 256;
 /** elements per invocation; must match how the grid is sized below */
 const ITEMS = 4;
 
-function launch(entry: string, op: number, out: Tensor, inputs: { a?: Tensor; b?: Tensor }, broadcast: boolean, params: { alpha?: number; beta?: number; shape?: Shape; aStrides?: number[]; bStrides?: number[] }) {
+function launch(entry: 'unary' | 'binary' | 'fill', op: number, out: Tensor, inputs: { a?: Tensor; b?: Tensor }, broadcast: boolean, params: { alpha?: number; beta?: number; shape?: Shape; aStrides?: number[]; bStrides?: number[] }) {
   const rt = runtime();
   const bindings: Record<string, GPUBuffer> = { out: out.buffer };
   if (inputs.a) bindings.a = inputs.a.buffer;
@@ -38,17 +41,24 @@ function launch(entry: string, op: number, out: Tensor, inputs: { a?: Tensor; b?
   });
 }
 
-/** out = f(x), elementwise; AFFINE computes alpha * x + beta. */
-export function unaryKernel(x: Tensor, code: UnaryCode, alpha = 1, beta = 0): Tensor {
+/** out = f(x), elementwise. */
+export function unaryKernel(x: Tensor, code: UnaryCode): Tensor {
   const out = empty(x.shape);
-  launch('unary', shaderConstant('elementwise', code), out, { a: x }, false, { alpha, beta });
+  launch('unary', UNARY[code], out, { a: x }, false, {});
+  return out;
+}
+
+/** out = alpha * x + beta, elementwise. */
+export function affineKernel(x: Tensor, alpha: number, beta: number): Tensor {
+  const out = empty(x.shape);
+  launch('unary', UNARY.AFFINE, out, { a: x }, false, { alpha, beta });
   return out;
 }
 
 /** out = alpha * broadcast(x) to `shape` (which x must broadcast to). */
 export function broadcastKernel(x: Tensor, shape: Shape, alpha = 1): Tensor {
   const out = empty(shape);
-  launch('unary', shaderConstant('elementwise', 'AFFINE'), out, { a: x }, true, {
+  launch('unary', UNARY.AFFINE, out, { a: x }, true, {
     alpha,
     shape,
     aStrides: broadcastStrides(x.shape, shape),
@@ -61,7 +71,7 @@ export function permuteKernel(x: Tensor, perm: readonly number[]): Tensor {
   const strides = stridesOf(x.shape);
   const shape = perm.map((a) => x.shape[a]);
   const out = empty(shape);
-  launch('unary', shaderConstant('elementwise', 'AFFINE'), out, { a: x }, true, {
+  launch('unary', UNARY.AFFINE, out, { a: x }, true, {
     shape,
     aStrides: perm.map((a) => strides[a]),
   });
@@ -71,10 +81,10 @@ export function permuteKernel(x: Tensor, perm: readonly number[]): Tensor {
 /** out = g(a, b) with NumPy broadcasting; `op` names the public op in errors. */
 export function binaryKernel(op: string, a: Tensor, b: Tensor, code: BinaryCode): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
+  if (shape.length > MAX_RANK) throw new Error(`webgpu-cnn ${op}: tensors of rank ${shape.length} exceed the supported rank ${MAX_RANK}`);
   const out = empty(shape);
   const same = sizeOf(a.shape) === out.size && sizeOf(b.shape) === out.size;
-  if (shape.length > MAX_RANK) throw new Error(`webgpu-cnn ${op}: tensors of rank ${shape.length} exceed the supported rank ${MAX_RANK}`);
-  launch('binary', shaderConstant('elementwise', code), out, { a, b }, !same, {
+  launch('binary', BINARY[code], out, { a, b }, !same, {
     shape,
     aStrides: broadcastStrides(a.shape, shape),
     bStrides: broadcastStrides(b.shape, shape),
@@ -86,4 +96,9 @@ export function fillKernel(shape: Shape, value: number): Tensor {
   const out = empty(shape);
   launch('fill', 0, out, {}, false, { alpha: value });
   return out;
+}
+
+/** Copies `count` elements of `src` from element `srcOffset` into `dst` at `dstOffset`, in recording order. */
+export function copyElements(src: Tensor, dst: Tensor, count: number, srcOffset = 0, dstOffset = 0): void {
+  if (count > 0) runtime().batch.copy(src.buffer, dst.buffer, count * 4, srcOffset * 4, dstOffset * 4);
 }

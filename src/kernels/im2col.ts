@@ -1,0 +1,158 @@
+/**
+ * Convolution as GEMM through explicit patch buffers (shaders/im2col.wgsl plus the matmul family): forward,
+ * input gradient and weight gradient. The barrier-free GEMM these feed is what CPU adapters run best. They
+ * record nothing for autograd; ops/conv2d.ts holds the op and its backward rule.
+ */
+import { empty, view, type Tensor } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { gemm, matmulConfig } from './matmul';
+import { binaryKernel } from './elementwise';
+
+/** A convolution's sizes: x [N, C, H, W], w [O, C, KH, KW], stride, padding, output [N, O, P, Q]. */
+export interface ConvGeometry {
+  N: number; C: number; H: number; W: number;
+  O: number; KH: number; KW: number;
+  SH: number; SW: number; PH: number; PW: number;
+  P: number; Q: number;
+}
+
+/** How the patches of one convolution are laid out and chunked. */
+interface Layout extends ConvGeometry {
+  PQ: number;
+  CKK: number;
+  /** the forward GEMM's depth: CKK, or CKK rounded up to a multiple of 4 (see layout()) */
+  K: number;
+  /** images per im2col chunk */
+  chunk: number;
+}
+
+/**
+ * im2col buffers are kept under this size by splitting the batch into chunks of whole images. Every distinct
+ * patch-buffer size stays in the buffer pool, so this bounds the memory a training step holds: LeNet at batch 64
+ * peaked at 156 MiB with 64 MiB chunks and at 62 MiB with 16 MiB ones (Node, SwiftShader).
+ */
+const DEFAULT_COLS_BYTES = 16 * 1024 * 1024;
+let maxColsBytes = DEFAULT_COLS_BYTES;
+
+/** @internal tests force small chunks with this; null restores the default. */
+export function setIm2colLimit(bytes: number | null): void {
+  maxColsBytes = bytes ?? DEFAULT_COLS_BYTES;
+}
+const WORKGROUP = 256;
+
+function layout(g: ConvGeometry): Layout {
+  const PQ = g.P * g.Q;
+  const CKK = g.C * g.KH * g.KW;
+  // A K that is not a multiple of 4 (a first layer: 1*3*3 = 9) forces the GEMM onto scalar loads. Zero rows in
+  // the patches and zero columns in W cost less when they add at most half: on SwiftShader, the MNIST model's
+  // first layer (K 9 -> 12, batch 32) went from 10.5 to 8.8 ms for a third more multiply-adds.
+  const K4 = Math.ceil(CKK / 4) * 4;
+  const K = K4 !== CKK && PQ % 4 === 0 && matmulConfig().vec4 && 2 * K4 <= 3 * CKK ? K4 : CKK;
+  const perImage = K * PQ * 4;
+  const limit = Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
+  const chunk = Math.max(1, Math.min(g.N, Math.floor(limit / perImage)));
+  return { ...g, PQ, CKK, K, chunk };
+}
+
+function forEachChunk(l: Layout, fn: (n0: number, nb: number) => void): void {
+  for (let n0 = 0; n0 < l.N; n0 += l.chunk) fn(n0, Math.min(l.chunk, l.N - n0));
+}
+
+function windowParams(l: Layout, n0: number, count: number) {
+  return { count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O, rows: l.K };
+}
+
+/** One invocation per element of `count`, over the window parameters of `l`. */
+function launchWindows(entry: 'im2col' | 'im2row' | 'col2im' | 'flip_weights' | 'pad_weights', l: Layout, n0: number, count: number, src: Tensor, dst: Tensor): void {
+  const rt = runtime();
+  rt.launch({
+    shader: 'im2col', entry, constants: { WORKGROUP },
+    bindings: { src: src.buffer, dst: dst.buffer },
+    params: windowParams(l, n0, count),
+    workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
+  });
+}
+
+/**
+ * out [N, O, P, Q]: per chunk of images, out[n] = W[O, CKK] x cols[n] (+ b, ReLU fused into the GEMM's store),
+ * where cols = im2col(x) lays each receptive field out as a column.
+ */
+export function im2colForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, relu: boolean): Tensor {
+  const l = layout(g);
+  const out = empty([l.N, l.O, l.P, l.Q]);
+  const wk = l.K === l.CKK ? w : padWeights(w, l);
+  forEachChunk(l, (n0, nb) => {
+    const cols = empty([nb, l.K, l.PQ]);
+    launchWindows('im2col', l, n0, nb * l.K * l.P, x, cols);
+    gemm(wk, cols, {
+      m: l.O, n: l.PQ, k: l.K, batch: nb, strideA: 0, strideB: l.K * l.PQ, offsetC: n0 * l.O * l.PQ,
+      bias: b ? 'row' : undefined, relu,
+    }, { out, bias: b });
+    cols.dispose();
+  });
+  if (wk !== w) wk.dispose();
+  return out;
+}
+
+/** W [O, C*KH*KW] with zero columns up to K, matching the zero rows im2col writes past C*KH*KW. */
+function padWeights(w: Tensor, l: Layout): Tensor {
+  const padded = empty([l.O, l.K]);
+  launchWindows('pad_weights', l, 0, padded.size, w, padded);
+  return padded;
+}
+
+/**
+ * dx [N, C, H, W]. For stride 1 it is itself a convolution: of dy, padded by KH-1-PH (KW-1-PW), with the
+ * weights flipped in space and their in/out channels swapped, W'[c, o, i, j] = W[o, c, KH-1-i, KW-1-j]. That
+ * reuses the forward path and needs no col2im. Other strides scatter through col2im(W^T x dy[n]).
+ */
+export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const l = layout(g);
+  if (l.SH === 1 && l.SW === 1 && l.PH < l.KH && l.PW < l.KW) {
+    const flipped = empty([l.C, l.O, l.KH, l.KW]);
+    launchWindows('flip_weights', l, 0, flipped.size, w, flipped);
+    const PH = l.KH - 1 - l.PH;
+    const PW = l.KW - 1 - l.PW;
+    const transposed = { N: l.N, C: l.O, H: l.P, W: l.Q, O: l.C, KH: l.KH, KW: l.KW, SH: 1, SW: 1, PH, PW, P: l.H, Q: l.W };
+    const dx = im2colForward(dy, flipped, null, transposed, false);
+    flipped.dispose();
+    return dx;
+  }
+  const dx = empty([l.N, l.C, l.H, l.W]);
+  forEachChunk(l, (n0, nb) => {
+    // dcols[n] = W^T [CKK, O] x dy[n] [O, PQ]
+    const dcols = gemm(w, dy, { m: l.CKK, n: l.PQ, k: l.O, transA: true, batch: nb, strideA: 0, strideB: l.O * l.PQ, offsetB: n0 * l.O * l.PQ });
+    launchWindows('col2im', l, n0, nb * l.C * l.H * l.W, dcols, dx);
+    dcols.dispose();
+  });
+  return dx;
+}
+
+/**
+ * dW [O, C, KH, KW] = sum_n dy[n] [O, PQ] x rows[n] [PQ, CKK]: one batch-summing GEMM per chunk of images, over
+ * the patches laid out one receptive field per row, so neither per-image products nor a transposed dy are needed.
+ */
+export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry): Tensor {
+  const l = layout(g);
+  let acc: Tensor | null = null;
+  forEachChunk(l, (n0, nb) => {
+    const rows = empty([nb * l.PQ, l.CKK]);
+    launchWindows('im2row', l, n0, nb * l.PQ, x, rows);
+    const part = gemm(dy, rows, {
+      m: l.O, n: l.CKK, k: l.PQ, batch: nb, sumBatch: true,
+      strideA: l.O * l.PQ, offsetA: n0 * l.O * l.PQ, strideB: l.PQ * l.CKK,
+    });
+    rows.dispose();
+    if (acc) {
+      const total = binaryKernel('conv2d', acc, part, 'ADD');
+      acc.dispose();
+      part.dispose();
+      acc = total;
+    } else {
+      acc = part;
+    }
+  });
+  const dw = view(acc!, [l.O, l.C, l.KH, l.KW]);
+  acc!.dispose();
+  return dw;
+}

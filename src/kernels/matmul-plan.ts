@@ -1,0 +1,160 @@
+/**
+ * How a GEMM runs, decided as data before anything is dispatched: which operands get a transposed copy first,
+ * which shader variant and entry point, their override constants and uniform values, the grid, and whether a
+ * batch-summing product is split into groups that are added up afterwards. `planGemm` is pure (no device),
+ * so tests check the decisions without a GPU and a tuner can compare plans; `runGemm` in matmul.ts runs one.
+ */
+import { shaderConstants } from '../gpu/shaders';
+
+/** How the matmul kernel is shaped on this adapter: which entry point and its tile override constants. */
+export interface MatmulConfig {
+  entry: 'blocked' | 'tiled';
+  wgX: number;
+  wgY: number;
+  /** tiled only */
+  tileK: number;
+  /** use 16-byte loads when the shapes allow (K and N multiples of 4, no transposes) */
+  vec4: boolean;
+}
+
+// Measured by bench/matmul-tiles.mjs (numbers in the README): CPU drivers want the barrier-free kernel.
+export const CPU_MATMUL: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: true };
+export const GPU_MATMUL: MatmulConfig = { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16, vec4: true };
+
+/** C = A x B for each matrix of a batch; every field but m, n, k is optional. */
+export interface GemmProblem {
+  m: number;
+  n: number;
+  k: number;
+  /** a holds A^T ([k, m]) */
+  transA?: boolean;
+  /** b holds B^T ([n, k]) */
+  transB?: boolean;
+  /** matrices in the batch, with element strides between them (0 shares one operand) */
+  batch?: number;
+  strideA?: number;
+  strideB?: number;
+  /** element offsets of matrix 0 in each operand and in C, to work on a slice of a bigger tensor */
+  offsetA?: number;
+  offsetB?: number;
+  offsetC?: number;
+  /** sum the batch's products into one [m, n] result instead of keeping one per matrix */
+  sumBatch?: boolean;
+  /** row strides of A and B as stored, when an operand is a column slice of a wider matrix */
+  lda?: number;
+  ldb?: number;
+  /** fused epilogue: a bias per row of C ([m]) or per column ([n]), then an optional ReLU */
+  bias?: 'row' | 'column';
+  relu?: boolean;
+}
+
+/** A transposed copy of the rows x cols matrix at element `offset` of an operand, made before the product. */
+export interface TransposeStep {
+  operand: 'a' | 'b';
+  rows: number;
+  cols: number;
+  offset: number;
+}
+
+export interface GemmPlan {
+  transposes: TransposeStep[];
+  shader: 'matmul' | 'matmul_vec4';
+  entry: MatmulConfig['entry'];
+  constants: Record<string, number | boolean>;
+  /** the kernel's Params uniform */
+  params: Record<string, number>;
+  workgroups: [number, number, number];
+  /** shape of a new product tensor: [m, n], or [z, m, n] for a batch kept apart or summed in groups */
+  outShape: number[];
+  /** > 1: the product writes one partial sum per group of the batch, and the groups are then added up */
+  groups: number;
+  /** where in the caller's output tensor C starts */
+  offsetC: number;
+}
+
+/** Transposing a shared operand is worth a copy up to this many elements (beyond, the kernel reads it strided). */
+const MAX_EXPLICIT_TRANSPOSE = 1 << 22;
+/** enough 4x4 blocks to keep a CPU adapter's cores (and a GPU's many more) busy */
+const SUM_BATCH_INVOCATIONS = 2048;
+
+const BIAS = shaderConstants('matmul', ['NO_BIAS', 'BIAS_PER_ROW', 'BIAS_PER_COLUMN']);
+
+export function planGemm(problem: GemmProblem, config: MatmulConfig): GemmPlan {
+  const { s, transposes } = withTransposedCopies(problem);
+  const batch = s.batch ?? 1;
+  // Summing a batch inside each invocation leaves few invocations when C is small: split the batch into
+  // groups that each sum their share into their own C, then add the groups' results.
+  const blocks = Math.ceil(s.m / 4) * Math.ceil(s.n / 4);
+  const wantedGroups = s.sumBatch ? Math.max(1, Math.min(batch, Math.floor(SUM_BATCH_INVOCATIONS / blocks))) : 1;
+  const perGroup = Math.ceil(batch / wantedGroups);
+  const groups = Math.ceil(batch / perGroup);
+  const zCount = s.sumBatch ? groups : batch;
+
+  const [offsetA, offsetB] = [s.offsetA ?? 0, s.offsetB ?? 0];
+  const offsetC = groups > 1 ? 0 : s.offsetC ?? 0;
+  const strideA = s.strideA ?? s.m * s.k;
+  const strideB = s.strideB ?? s.k * s.n;
+  const lda = s.lda ?? (s.transA ? s.m : s.k);
+  const ldb = s.ldb ?? (s.transB ? s.k : s.n);
+  // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
+  const aligned = [strideA, strideB, offsetA, offsetB, offsetC, lda, ldb].every((v) => v % 4 === 0);
+  const vec4 = config.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
+  const { wgX, wgY } = workgroupShape(s, config);
+  const constants: Record<string, number | boolean> = {
+    WG_X: wgX,
+    WG_Y: wgY,
+    BIAS: !s.bias ? BIAS.NO_BIAS : s.bias === 'row' ? BIAS.BIAS_PER_ROW : BIAS.BIAS_PER_COLUMN,
+    RELU: !!s.relu,
+    SUM_BATCH: !!s.sumBatch,
+  };
+  if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
+  if (config.entry === 'tiled') constants.TILE_K = config.tileK;
+  return {
+    transposes,
+    shader: vec4 ? 'matmul_vec4' : 'matmul',
+    entry: config.entry,
+    constants,
+    params: {
+      M: s.m, N: s.n, K: s.k,
+      batchStrideA: strideA, batchStrideB: strideB, batchStrideC: s.m * s.n,
+      offsetA, offsetB, offsetC, lda, ldb,
+      batch,
+      batchPerGroup: s.sumBatch ? perGroup : batch,
+    },
+    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), zCount],
+    outShape: zCount === 1 ? [s.m, s.n] : [zCount, s.m, s.n],
+    groups,
+    offsetC: problem.offsetC ?? 0,
+  };
+}
+
+/**
+ * Reading a transposed operand is a strided gather in the inner loop; when the operand is one matrix (shared
+ * by the whole batch), transposing it once costs far less than the product and unlocks the vec4 path.
+ */
+function withTransposedCopies(problem: GemmProblem): { s: GemmProblem; transposes: TransposeStep[] } {
+  let s = problem;
+  const transposes: TransposeStep[] = [];
+  const single = (stride: number | undefined) => (s.batch ?? 1) === 1 || stride === 0;
+  if (s.transA && s.lda === undefined && single(s.strideA) && s.m * s.k <= MAX_EXPLICIT_TRANSPOSE) {
+    transposes.push({ operand: 'a', rows: s.k, cols: s.m, offset: s.offsetA ?? 0 });
+    s = { ...s, transA: false, offsetA: 0, strideA: s.strideA === 0 ? 0 : s.m * s.k };
+  }
+  if (s.transB && s.ldb === undefined && single(s.strideB) && s.k * s.n <= MAX_EXPLICIT_TRANSPOSE) {
+    transposes.push({ operand: 'b', rows: s.n, cols: s.k, offset: s.offsetB ?? 0 });
+    s = { ...s, transB: false, offsetB: 0, strideB: s.strideB === 0 ? 0 : s.k * s.n };
+  }
+  return { s, transposes };
+}
+
+/**
+ * The blocked kernel's workgroup shrinks to fit small matrices (conv layers with few channels): a workgroup
+ * taller or wider than C only computes clamped copies of the edge. The invocation count stays the same.
+ */
+function workgroupShape(s: GemmProblem, config: MatmulConfig): { wgX: number; wgY: number } {
+  if (config.entry !== 'blocked') return { wgX: config.wgX, wgY: config.wgY };
+  const pow2 = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(v, 1)));
+  const wgY = Math.min(config.wgY, pow2(Math.ceil(s.m / 4)));
+  const wgX = Math.min((config.wgX * config.wgY) / wgY, Math.max(pow2(Math.ceil(s.n / 4)), config.wgX));
+  return { wgX, wgY };
+}

@@ -1,7 +1,7 @@
 // Batched matrix multiply: C[z] = A[z] x B[z], A is M x K, B is K x N, C is M x N, all row-major, with
 // z = global_invocation_id.z walking the batch (a batch stride of 0 reuses one operand for every z).
-// With matmul-scalar.wgsl, TRANS_A / TRANS_B read an operand from a buffer holding its transpose,
-// which is how backward forms dA = dC x B^T and dB = A^T x dC without a transposed copy.
+// With matmul-scalar.wgsl, TRANS_A / TRANS_B read an operand from a buffer holding its transpose (a strided
+// gather), for operands that the host does not transpose into a copy first (see src/kernels/matmul-plan.ts).
 //
 // Both entry points give each invocation a 4x4 block of C, held in four named vec4 accumulators, and walk
 // K four steps at a time (four vec4 rows of B, four vec4 pieces of A's rows, 64 multiply-adds):

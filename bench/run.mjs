@@ -1,13 +1,14 @@
-// The browser benchmark: webgpu-cnn side by side with TensorFlow.js's WebGPU backend, in one headless Chromium
-// page, on the same adapter, in the same run.
+// The browser benchmark: webgpu-cnn side by side with TensorFlow.js's WebGPU backend and jax-js, in one headless
+// Chromium page, on the same adapter, in the same run.
 //
 //   npm run bench [-- --quick] [--profile] [--chrome PATH] [--flag X]... [--only TEXT]
 //                    [--warmup N] [--reps N] [--train-reps N] [--timeout-min M] [--no-cold]
 //
 // Vite serves the repository on 127.0.0.1 (WebGPU needs a secure context), puppeteer drives Debian's Chromium
 // (or --chrome PATH, e.g. a Chrome with a real GPU; --flag adds Chromium switches), and each workload of
-// bench/workloads.mjs runs warm-ups, then repetitions interleaved ours, theirs, ours, theirs, each timed in the
+// bench/workloads.mjs runs warm-ups, then repetitions interleaved ours, TF.js, jax-js, ours, ..., each timed in the
 // page up to a readback. W5/W6 open a fresh browser per library (cold GPU process and shader caches).
+// A library that cannot run a workload leaves its cell empty (the reason is in the JSON and the Markdown).
 // Results: a table on the terminal, bench/results/latest.{json,md} and a dated copy (quick mode: quick.{json,md}).
 // Exits non-zero only on errors, never because of speed.
 import { parseArgs } from 'node:util';
@@ -52,6 +53,8 @@ const FLAGS = [
 ];
 
 const errors = [];
+/** workloads that a peer could not run: reported, but not errors of the run */
+const errorsOf = [];
 const consoleMessages = [];
 const log = (...a) => console.error(...a);
 
@@ -64,8 +67,8 @@ async function serve() {
     clearScreen: false,
     // No file watching or hot reload: other work on the tree must not reload the page in the middle of a run.
     server: { host: '127.0.0.1', port: 0, hmr: false, watch: null },
-    // Pre-bundle TensorFlow.js when the server starts, so that no page is reloaded mid-run to optimise it.
-    optimizeDeps: { entries: ['bench/page/index.html'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+    // Pre-bundle the peers when the server starts, so that no page is reloaded mid-run to optimise them.
+    optimizeDeps: { entries: ['bench/page/index.html'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@jax-js/jax'] },
   });
   await server.listen();
   const address = server.httpServer.address();
@@ -100,24 +103,45 @@ function withTimeout(promise, what) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const LIBS = ['ours', 'theirs', 'jaxjs'];
+const NAMES = { ours: 'ours', theirs: 'TF.js', jaxjs: 'jax-js' };
+
 async function runItem(page, item) {
   const t0 = performance.now();
-  await page.evaluate((it) => window.bench.setup(it), item);
-  const once = (which) => page.evaluate((w) => window.bench.once(w), which);
-  const samples = { ours: [], theirs: [] };
-  for (let i = 0; i < item.warmup; i++) for (const which of ['ours', 'theirs']) await once(which);
+  const failed = await page.evaluate((it) => window.bench.setup(it), item);
+  for (const [which, why] of Object.entries(failed)) errorsOf.push(`${item.id}, ${NAMES[which]}: ${why}`);
+  // A peer that throws mid-workload loses its cell; ours throwing is an error of the run.
+  const alive = new Set(LIBS.filter((w) => !failed[w]));
+  const once = async (which) => {
+    try {
+      return await page.evaluate((w) => window.bench.once(w), which);
+    } catch (e) {
+      if (which === 'ours') throw e;
+      errorsOf.push(`${item.id}, ${NAMES[which]}: ${String(e?.message ?? e).split('\n')[0]}`);
+      alive.delete(which);
+      return null;
+    }
+  };
+  const samples = { ours: [], theirs: [], jaxjs: [] };
+  for (let i = 0; i < item.warmup; i++) for (const which of LIBS) if (alive.has(which)) await once(which);
   for (let i = 0; i < item.reps; i++) {
-    for (const which of ['ours', 'theirs']) samples[which].push(await once(which));
+    for (const which of LIBS) {
+      if (!alive.has(which)) continue;
+      const ms = await once(which);
+      if (ms !== null && alive.has(which)) samples[which].push(ms);
+    }
   }
+  for (const which of LIBS) if (!alive.has(which)) samples[which] = [];
   const profile = opt.profile ? await page.evaluate(() => window.bench.profile()) : null;
   const after = await page.evaluate(() => window.bench.teardown());
   const row = {
     id: item.id, group: item.group, unit: 'ms', flops: item.flops ?? null,
-    ours: summarize(samples.ours), theirs: summarize(samples.theirs),
+    ours: summarize(samples.ours), theirs: summarize(samples.theirs), jaxjs: summarize(samples.jaxjs),
     losses: after.losses, seconds: (performance.now() - t0) / 1000,
   };
-  row.ratio = row.theirs.median / row.ours.median;
-  log(`${item.id}: ours ${fmtSummary(row.ours)}, TF.js ${fmtSummary(row.theirs)}, TF.js/ours ${fmtRatio(row.ratio)} [${row.seconds.toFixed(0)} s]`);
+  row.ratio = row.theirs ? row.theirs.median / row.ours.median : null;
+  row.jaxRatio = row.jaxjs ? row.jaxjs.median / row.ours.median : null;
+  log(`${item.id}: ours ${fmtSummary(row.ours)}, TF.js ${fmtSummary(row.theirs)}, jax-js ${fmtSummary(row.jaxjs)}, TF.js/ours ${fmtRatio(row.ratio)}, jax-js/ours ${fmtRatio(row.jaxRatio)} [${row.seconds.toFixed(0)} s]`);
   return { row, profile };
 }
 
@@ -145,7 +169,8 @@ try {
   browserVersion = await browser.version();
   const page = await openPage(browser, url, 'bench');
   env = await page.evaluate(() => window.bench.init());
-  log(`${browserVersion}; ours: ${describeAdapter(env.ours)}; TF.js ${env.tfVersion} ${env.theirs.backend}: ${env.theirs.vendor} ${env.theirs.architecture}`);
+  log(`${browserVersion}; ours: ${describeAdapter(env.ours)}; TF.js ${env.tfVersion} ${env.theirs.backend}: ${env.theirs.vendor} ${env.theirs.architecture}; jax-js ${env.jaxError ? `cannot run: ${env.jaxError}` : 'webgpu'}`);
+  if (env.jaxError) errorsOf.push(`jax-js: ${env.jaxError}`);
   for (const item of items) {
     const { row, profile } = await withTimeout(runItem(page, item), item.id);
     rows.push(row);
@@ -156,13 +181,24 @@ try {
   if (runCold) {
     const coldResult = {};
     for (const which of ['ours', 'theirs']) coldResult[which] = await withTimeout(coldRun(url, which), `W5 cold start (${which})`);
-    const one = (v) => summarize([v]);
-    const first = { id: `W5 cold start to 1st step b${cold.batch}`, group: 'W5', unit: 'ms', ours: one(coldResult.ours.firstStepMs), theirs: one(coldResult.theirs.firstStepMs) };
-    const peak = { id: `W6 peak GPU memory, train b${cold.batch}`, group: 'W6', unit: 'bytes', ours: one(coldResult.ours.peakBytes), theirs: one(coldResult.theirs.peakBytes) };
-    for (const r of [first, peak]) r.ratio = r.theirs.median / r.ours.median;
+    if (!env?.jaxError) {
+      try {
+        coldResult.jaxjs = await withTimeout(coldRun(url, 'jaxjs'), 'W5 cold start (jax-js)');
+      } catch (e) {
+        errorsOf.push(`W5 cold start, jax-js: ${String(e?.message ?? e).split('\n')[0]}`);
+      }
+    }
+    const one = (v) => (v === null || v === undefined ? null : summarize([v]));
+    const first = { id: `W5 cold start to 1st step b${cold.batch}`, group: 'W5', unit: 'ms', ours: one(coldResult.ours.firstStepMs), theirs: one(coldResult.theirs.firstStepMs), jaxjs: one(coldResult.jaxjs?.firstStepMs) };
+    // jax-js reports no memory figures
+    const peak = { id: `W6 peak GPU memory, train b${cold.batch}`, group: 'W6', unit: 'bytes', ours: one(coldResult.ours.peakBytes), theirs: one(coldResult.theirs.peakBytes), jaxjs: null };
+    for (const r of [first, peak]) {
+      r.ratio = r.theirs.median / r.ours.median;
+      r.jaxRatio = r.jaxjs ? r.jaxjs.median / r.ours.median : null;
+    }
     first.cold = coldResult;
     rows.push(first, peak);
-    log(`${first.id}: ours ${fmtTime(first.ours.median)}, TF.js ${fmtTime(first.theirs.median)}; ${peak.id}: ours ${fmtBytes(peak.ours.median)}, TF.js ${fmtBytes(peak.theirs.median)}`);
+    log(`${first.id}: ours ${fmtTime(first.ours.median)}, TF.js ${fmtTime(first.theirs.median)}, jax-js ${fmtTime(first.jaxjs?.median)}; ${peak.id}: ours ${fmtBytes(peak.ours.median)}, TF.js ${fmtBytes(peak.theirs.median)}`);
   }
 } catch (e) {
   errors.push(String(e?.stack ?? e));
@@ -173,18 +209,20 @@ try {
 
 // ------------------------------------------------------------------------------------------------ report
 
-const headers = ['workload', 'webgpu-cnn', 'TF.js WebGPU', 'TF.js/ours', 'ours GFLOP/s', 'TF.js GFLOP/s'];
+const headers = ['workload', 'webgpu-cnn', 'TF.js WebGPU', 'jax-js', 'TF.js/ours', 'jax-js/ours', 'ours GFLOP/s', 'TF.js GFLOP/s', 'jax-js GFLOP/s'];
 const cells = rows.map((r) => [
-  r.id, fmtSummary(r.ours, r.unit), fmtSummary(r.theirs, r.unit), fmtRatio(r.ratio), fmtRate(r.flops, r.ours), fmtRate(r.flops, r.theirs),
+  r.id, fmtSummary(r.ours, r.unit), fmtSummary(r.theirs, r.unit), fmtSummary(r.jaxjs, r.unit), fmtRatio(r.ratio), fmtRatio(r.jaxRatio),
+  fmtRate(r.flops, r.ours), fmtRate(r.flops, r.theirs), fmtRate(r.flops, r.jaxjs),
 ]);
 const seconds = (Date.now() - started.getTime()) / 1000;
 const adapter = env?.ours ?? null;
 const date = started.toISOString();
 const mode = opt.quick ? 'quick' : 'full';
 
-console.log(`\nwebgpu-cnn vs TensorFlow.js ${env?.tfVersion ?? ''} WebGPU, ${browserVersion ?? 'browser ?'}, ${describeAdapter(adapter)}, ${date.slice(0, 10)}, ${mode} suite, source ${revision ?? '?'}`);
+console.log(`\nwebgpu-cnn vs TensorFlow.js ${env?.tfVersion ?? ''} WebGPU and jax-js, ${browserVersion ?? 'browser ?'}, ${describeAdapter(adapter)}, ${date.slice(0, 10)}, ${mode} suite, source ${revision ?? '?'}`);
 console.log(renderTable(headers, cells));
-console.log('times: median (min–max) up to a readback; TF.js/ours > 1 means webgpu-cnn is faster (W6: uses less memory)');
+console.log('times: median (min–max) up to a readback; TF.js/ours, jax-js/ours > 1 means webgpu-cnn is faster (W6: uses less memory)');
+if (errorsOf.length) console.log(`not measured:\n${errorsOf.map((e) => `- ${e}`).join('\n')}`);
 for (const [id, kernels] of Object.entries(profiles)) {
   console.log(`\nour kernels in one ${id} (timestamp-query, one pass per dispatch):`);
   console.log(renderTable(PROFILE_HEADERS, profileRows(kernels)));
@@ -193,21 +231,23 @@ for (const [id, kernels] of Object.entries(profiles)) {
 const w6 = rows.find((r) => r.group === 'W6');
 const coldInfo = rows.find((r) => r.group === 'W5')?.cold;
 const markdown = [
-  `# webgpu-cnn vs TensorFlow.js WebGPU (${mode} suite)`,
+  `# webgpu-cnn vs TensorFlow.js WebGPU and jax-js (${mode} suite)`,
   '',
   `- date: ${date}; webgpu-cnn source: ${revision ?? 'unknown'}`,
   `- adapter: ${describeAdapter(adapter)}; TF.js ${env?.tfVersion ?? '?'} backend \`${env?.theirs?.backend ?? '?'}\` on vendor ${env?.theirs?.vendor || '?'}, architecture ${env?.theirs?.architecture || '?'} (the same adapter)`,
   `- browser: ${browserVersion ?? '?'} (\`${opt.chrome}\`), headless; flags: \`${FLAGS.join(' ')}\``,
   `- ${rows.length} workloads in ${(seconds / 60).toFixed(1)} min; each timed in the page with performance.now() up to a readback to the CPU;`,
-  `  warm-ups first, then repetitions interleaved ours, theirs; median (min–max) of ${items[0]?.reps ?? '?'} repetitions (W4: ${items.find((i) => i.group === 'W4')?.reps ?? '?'})`,
+  `  warm-ups first, then repetitions interleaved ours, TF.js, jax-js; median (min–max) of ${items[0]?.reps ?? '?'} repetitions (W4: ${items.find((i) => i.group === 'W4')?.reps ?? '?'})`,
   '',
   renderTable(headers, cells, true),
   '',
-  'TF.js/ours > 1 means webgpu-cnn is faster (W6: uses less memory). W3 times the backward kernels alone (ours: the forward',
-  'runs untimed before `backward(dy)`; TF.js: `conv2dTranspose` and the `Conv2DBackpropFilter` kernel).',
-  coldInfo ? `W5: a fresh browser per library, from \`init()\` / \`tf.setBackend('webgpu')\` to the first step's loss on the CPU, shader compilation included (from navigation: ours ${fmtTime(coldInfo.ours.sinceNavigationMs)}, TF.js ${fmtTime(coldInfo.theirs.sinceNavigationMs)}; second step: ours ${fmtTime(coldInfo.ours.secondStepMs)}, TF.js ${fmtTime(coldInfo.theirs.secondStepMs)}).` : '',
+  'TF.js/ours and jax-js/ours > 1 mean webgpu-cnn is faster (W6: uses less memory). W3 times the backward kernels alone (ours: the',
+  'forward runs untimed before `backward(dy)`; TF.js: `conv2dTranspose` and the `Conv2DBackpropFilter` kernel; jax-js: the pullback',
+  'of `jax.vjp` of the conv, its forward output dropped unrealized). jax-js trains its LeNet with the whole Adam step under `jax.jit`.',
+  coldInfo ? `W5: a fresh browser per library, from \`init()\` / \`tf.setBackend('webgpu')\` to the first step's loss on the CPU, shader compilation included (from navigation: ours ${fmtTime(coldInfo.ours.sinceNavigationMs)}, TF.js ${fmtTime(coldInfo.theirs.sinceNavigationMs)}, jax-js ${fmtTime(coldInfo.jaxjs?.sinceNavigationMs)}; second step: ours ${fmtTime(coldInfo.ours.secondStepMs)}, TF.js ${fmtTime(coldInfo.theirs.secondStepMs)}, jax-js ${fmtTime(coldInfo.jaxjs?.secondStepMs)}; jax-js reports no memory figures).` : '',
   w6 && coldInfo ? `W6: after two training steps on the cold page; ours \`${coldInfo.ours.peakField}\` (most bytes of storage buffers held at once, in use plus pooled), TF.js \`${coldInfo.theirs.peakField}\` (its buffer manager's allocated bytes, reused buffers included; in use at that point: ${fmtBytes(coldInfo.theirs.memory.numBytesInGPU)}).` : '',
   ...Object.entries(profiles).flatMap(([id, kernels]) => ['', `## Our kernels in one ${id}`, '', 'GPU time per kernel from `timestamp-query`, each dispatch in a pass of its own.', '', renderTable(PROFILE_HEADERS, profileRows(kernels), true)]),
+  ...(errorsOf.length ? ['', '## Not measured', '', ...errorsOf.map((e) => `- ${e}`)] : []),
   ...(errors.length ? ['', '## Errors', '', ...errors.map((e) => `- ${e.split('\n')[0]}`)] : []),
   '',
 ].join('\n');
@@ -215,7 +255,7 @@ const markdown = [
 const json = {
   date, mode, seconds, revision, browser: browserVersion, chrome: opt.chrome, flags: FLAGS, userAgent: env?.userAgent ?? null,
   tfjs: env?.tfVersion ?? null, adapter: { ours: adapter, theirs: env?.theirs ?? null },
-  rows, profiles, errors, consoleMessages: consoleMessages.slice(0, 200),
+  jaxError: env?.jaxError ?? null, rows, profiles, errors, notMeasured: errorsOf, consoleMessages: consoleMessages.slice(0, 200),
 };
 const dir = path.join(root, 'bench', 'results');
 await mkdir(dir, { recursive: true });

@@ -1,11 +1,13 @@
-// The benchmark's workloads, shared by the browser suite (bench/run.mjs drives bench/page/, which runs them on
-// webgpu-cnn and on TensorFlow.js) and the Node suite (bench/node.mjs, ours only, through dist/).
-// Plain JavaScript so that Node 20 runs it as it is; the libraries come in as arguments (`wc`, `tf`).
+// The benchmark's workloads, shared by the browser suite (bench/run.mjs drives bench/page/) and the Node suite
+// (bench/node.mjs), for webgpu-cnn (`ours`), TensorFlow.js (`theirs`) and jax-js (`jaxjs`, in workloads-jax.mjs).
+// Plain JavaScript so that Node 20 runs it as it is; the libraries come in as arguments (`wc`, `tf`, `jax`).
 //
-// Every workload builder returns { before?, run, dispose }: `before` is untimed set-up for one repetition (the
-// forward pass whose backward is timed), `run` is the timed work, up to and including a readback to the CPU
-// (`await t.data()`), so that both libraries have finished their GPU work when the clock stops.
-// Layouts are each library's own: ours NCHW with OIHW weights (PyTorch), TensorFlow.js NHWC with HWIO weights.
+// Every workload builder returns { before?, call, live?, dispose }: `before` is untimed set-up for one call (the
+// forward pass whose backward is timed; several befores queue up for several calls), `call` records the timed
+// work and returns its outputs without waiting for them, `live` lists state that a call updates (a training
+// step's parameters) and that a timing must also wait for. How each library waits (a sync, a one-element read,
+// blockUntilReady) and how it is timed lives in bench/timing.mjs.
+// Layouts are each library's own: ours and jax-js NCHW with OIHW weights (PyTorch), TF.js NHWC with HWIO weights.
 
 export const CONV_SHAPES = [
   { name: 'x[64,1,28,28] w[32,1,5,5] p2', x: [64, 1, 28, 28], w: [32, 1, 5, 5], stride: 1, padding: 2 },
@@ -20,7 +22,7 @@ function withBatch(shape, n) {
   return { ...shape, x, name: shape.name.replace(/^x\[\d+/, `x[${n}`) };
 }
 
-function convGeometry(s) {
+export function convGeometry(s) {
   const [N, C, H, W] = s.x;
   const [O, , KH, KW] = s.w;
   const P = Math.floor((H + 2 * s.padding - KH) / s.stride) + 1;
@@ -29,29 +31,45 @@ function convGeometry(s) {
 }
 
 /**
- * The list of timed workloads (W1-W4) and the cold-start settings (W5, W6).
+ * The list of timed workloads (W1-W4, T) and the cold-start settings (W5, W6).
  * quick: W1 N=256, W2 first shape at batch 8, W3 second shape at batch 4, W4 and W5/W6 at batch 8; 1 warm-up, 2 reps.
+ * gpu (an adapter that is not a CPU, Node suite): also matmul 2048 and 4096, the W2/W3 shapes at batch 256 and the
+ * LeNet step at batch 256, the sizes of the H200 table in /work/shared/gpu/README.md.
+ * T rows: forward, forward + input gradient, forward + weight gradient of one conv, for the throughput columns.
  */
-export function plan({ quick = false, warmup, reps, trainReps } = {}) {
+export function plan({ quick = false, warmup, reps, trainReps, gpu = false, throughputRows = false } = {}) {
   const w = warmup ?? 1;
   const r = reps ?? (quick ? 2 : 5);
   const rt = trainReps ?? reps ?? (quick ? 2 : 3);
   const items = [];
-  for (const n of quick ? [256] : [256, 512, 1024]) {
+  const matmuls = quick ? [256] : [256, 512, 1024];
+  for (const n of gpu ? [...matmuls, 2048, 4096] : matmuls) {
     items.push({ id: `W1 matmul ${n}`, group: 'W1', kind: 'matmul', n, flops: 2 * n ** 3, warmup: w, reps: r });
   }
-  const forward = quick ? [withBatch(CONV_SHAPES[0], 8)] : CONV_SHAPES;
+  const big = gpu ? [withBatch(CONV_SHAPES[1], 256), withBatch(CONV_SHAPES[2], 256)] : [];
+  const forward = quick ? [withBatch(CONV_SHAPES[0], 8), ...big] : [...CONV_SHAPES, ...big];
   for (const shape of forward) {
     items.push({ id: `W2 conv ${shape.name}`, group: 'W2', kind: 'conv', shape, flops: convGeometry(shape).flops, warmup: w, reps: r });
   }
-  const backward = quick ? [withBatch(CONV_SHAPES[1], 4)] : CONV_SHAPES.slice(1);
+  const backward = quick ? [withBatch(CONV_SHAPES[1], 4), ...big] : [...CONV_SHAPES.slice(1), ...big];
   for (const shape of backward) {
     for (const [kind, what] of [['convGradInput', 'dx'], ['convGradWeight', 'dw']]) {
       items.push({ id: `W3 conv ${what} ${shape.name}`, group: 'W3', kind, shape, flops: convGeometry(shape).flops, warmup: w, reps: r });
     }
   }
   const batch = quick ? 8 : 64;
-  items.push({ id: `W4 LeNet train step b${batch}`, group: 'W4', kind: 'train', batch, warmup: w, reps: rt });
+  for (const b of gpu ? [batch, 256] : [batch]) {
+    items.push({ id: `W4 LeNet train step b${b}`, group: 'W4', kind: 'train', batch: b, warmup: w, reps: rt });
+  }
+  if (throughputRows) {
+    const shapes = gpu ? [withBatch(CONV_SHAPES[2], 256), withBatch(CONV_SHAPES[1], 256), CONV_SHAPES[1]] : [withBatch(CONV_SHAPES[1], 4)];
+    for (const shape of shapes) {
+      const flops = convGeometry(shape).flops;
+      items.push({ id: `T conv fwd ${shape.name}`, group: 'T', kind: 'conv', shape, flops, warmup: w, reps: r });
+      items.push({ id: `T conv fwd + dx ${shape.name}`, group: 'T', kind: 'convFwdDx', shape, flops: 2 * flops, warmup: w, reps: r });
+      items.push({ id: `T conv fwd + dw ${shape.name}`, group: 'T', kind: 'convFwdDw', shape, flops: 2 * flops, warmup: w, reps: r });
+    }
+  }
   return { items, cold: { batch } };
 }
 
@@ -66,34 +84,23 @@ export const ours = {
   matmul(wc, { n }) {
     const a = wc.rand([n, n], { seed: 1 });
     const b = wc.rand([n, n], { seed: 2 });
-    return {
-      async run() {
-        const c = wc.matmul(a, b);
-        await c.data();
-        c.dispose();
-      },
-      dispose: () => [a, b].forEach((t) => t.dispose()),
-    };
+    return { call: () => [wc.matmul(a, b)], dispose: () => [a, b].forEach((t) => t.dispose()) };
   },
 
   conv(wc, { shape }) {
     const x = wc.randn(shape.x, { seed: 1 });
     const w = wc.randn(shape.w, { seed: 2, std: 0.05 });
     const opts = { stride: shape.stride, padding: shape.padding };
-    return {
-      async run() {
-        const y = wc.conv2d(x, w, null, opts);
-        await y.data();
-        y.dispose();
-      },
-      dispose: () => [x, w].forEach((t) => t.dispose()),
-    };
+    return { call: () => [wc.conv2d(x, w, null, opts)], dispose: () => [x, w].forEach((t) => t.dispose()) };
   },
 
-  // Backward alone: the forward pass runs (and is read back) in `before`, untimed; `run` times backward(dy),
-  // which launches only the gradient of the one input that requires it, and the readback of that gradient.
-  convGradInput: (wc, item) => convBackward(wc, item, 'x'),
-  convGradWeight: (wc, item) => convBackward(wc, item, 'w'),
+  // Backward alone: the forward pass runs in `before`, untimed; `call` times backward(dy), which launches only
+  // the gradient of the one input that requires it.
+  convGradInput: (wc, item) => convGradient(wc, item, 'x', false),
+  convGradWeight: (wc, item) => convGradient(wc, item, 'w', false),
+  // Forward and backward in one timed call (the throughput rows).
+  convFwdDx: (wc, item) => convGradient(wc, item, 'x', true),
+  convFwdDw: (wc, item) => convGradient(wc, item, 'w', true),
 
   train(wc, { batch }) {
     const { nn, optim } = wc;
@@ -104,17 +111,14 @@ export const ours = {
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const x = wc.randn([batch, 1, 28, 28], { seed: 5 });
     const labels = labelsFor(batch);
-    const state = { loss: NaN };
     return {
-      state,
-      async run() {
+      // the loss; the updated parameters are waited for by wc.sync(), which waits for all work submitted
+      call() {
         const loss = wc.scope(() => wc.crossEntropy(model.forward(x), labels));
         loss.backward();
         opt.step();
         opt.zeroGrad();
-        state.loss = (await loss.data())[0];
-        loss.dispose();
-        if (!Number.isFinite(state.loss)) throw new Error(`webgpu-cnn training step: loss is ${state.loss}`);
+        return [loss];
       },
       dispose() {
         opt.dispose();
@@ -125,7 +129,7 @@ export const ours = {
   },
 };
 
-function convBackward(wc, { shape }, which) {
+function convGradient(wc, { shape }, which, withForward) {
   const x = wc.randn(shape.x, { seed: 1 });
   const w = wc.randn(shape.w, { seed: 2, std: 0.05 });
   const opts = { stride: shape.stride, padding: shape.padding };
@@ -133,21 +137,26 @@ function convBackward(wc, { shape }, which) {
   const dy = wc.randn([N, O, P, Q], { seed: 3 });
   const input = which === 'x' ? x : w;
   input.requiresGrad = true;
-  let y = null;
+  const forwards = []; // outputs of `before`, one per call to come
+  const backward = (y) => {
+    y.backward(dy);
+    const grad = input.grad;
+    input.grad = null;
+    return grad;
+  };
   return {
-    async before() {
-      y = wc.conv2d(x, w, null, opts);
-      await y.data();
-    },
-    async run() {
-      y.backward(dy);
-      await input.grad.data();
-      input.grad.dispose();
-      input.grad = null;
+    before: withForward ? undefined : () => forwards.push(wc.conv2d(x, w, null, opts)),
+    call() {
+      if (withForward) {
+        const y = wc.conv2d(x, w, null, opts);
+        return [y, backward(y)];
+      }
+      const y = forwards.shift();
+      const grad = backward(y);
       y.dispose();
-      y = null;
+      return [grad];
     },
-    dispose: () => [x, w, dy].forEach((t) => t.dispose()),
+    dispose: () => [x, w, dy, ...forwards].forEach((t) => t.dispose()),
   };
 }
 
@@ -159,9 +168,15 @@ export async function coldOurs(wc, { batch }) {
   const t0 = performance.now();
   const adapter = await wc.init();
   const step = ours.train(wc, { batch });
-  await step.run();
+  const loss = async () => {
+    const [l] = step.call();
+    const value = (await l.data())[0];
+    l.dispose();
+    return value;
+  };
+  await loss();
   const t1 = performance.now();
-  await step.run();
+  await loss();
   const t2 = performance.now();
   const memory = wc.memory();
   step.dispose();
@@ -185,60 +200,21 @@ export const theirs = {
   matmul(tf, { n }) {
     const a = tf.randomUniform([n, n], 0, 1, 'float32', 1);
     const b = tf.randomUniform([n, n], 0, 1, 'float32', 2);
-    return {
-      async run() {
-        const c = tf.matMul(a, b);
-        await c.data();
-        c.dispose();
-      },
-      dispose: () => tf.dispose([a, b]),
-    };
+    return { call: () => [tf.matMul(a, b)], dispose: () => tf.dispose([a, b]) };
   },
 
   conv(tf, { shape }) {
     const x = tf.randomNormal(nhwc(shape.x), 0, 1, 'float32', 1);
     const w = tf.randomNormal(hwio(shape.w), 0, 0.05, 'float32', 2);
-    return {
-      async run() {
-        const y = tf.conv2d(x, w, shape.stride, shape.padding);
-        await y.data();
-        y.dispose();
-      },
-      dispose: () => tf.dispose([x, w]),
-    };
+    return { call: () => [tf.conv2d(x, w, shape.stride, shape.padding)], dispose: () => tf.dispose([x, w]) };
   },
 
   // The two kernels that tf.conv2d's gradient runs: Conv2DBackpropInput (public as conv2dTranspose) and
   // Conv2DBackpropFilter (not exported as an op, so it is run by its kernel name).
-  convGradInput(tf, { shape }) {
-    const { N, O, P, Q } = convGeometry(shape);
-    const w = tf.randomNormal(hwio(shape.w), 0, 0.05, 'float32', 2);
-    const dy = tf.randomNormal([N, P, Q, O], 0, 1, 'float32', 3);
-    const xShape = nhwc(shape.x);
-    return {
-      async run() {
-        const dx = tf.conv2dTranspose(dy, w, xShape, shape.stride, shape.padding);
-        await dx.data();
-        dx.dispose();
-      },
-      dispose: () => tf.dispose([w, dy]),
-    };
-  },
-
-  convGradWeight(tf, { shape }) {
-    const { N, O, P, Q } = convGeometry(shape);
-    const x = tf.randomNormal(nhwc(shape.x), 0, 1, 'float32', 1);
-    const dy = tf.randomNormal([N, P, Q, O], 0, 1, 'float32', 3);
-    const attrs = { strides: [shape.stride, shape.stride], pad: shape.padding, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: hwio(shape.w) };
-    return {
-      async run() {
-        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
-        await dw.data();
-        dw.dispose();
-      },
-      dispose: () => tf.dispose([x, dy]),
-    };
-  },
+  convGradInput: (tf, item) => tfConvGradient(tf, item, 'x', false),
+  convGradWeight: (tf, item) => tfConvGradient(tf, item, 'w', false),
+  convFwdDx: (tf, item) => tfConvGradient(tf, item, 'x', true),
+  convFwdDw: (tf, item) => tfConvGradient(tf, item, 'w', true),
 
   train(tf, { batch }) {
     const model = tf.sequential({
@@ -255,15 +231,8 @@ export const theirs = {
     const optimizer = tf.train.adam(1e-3);
     const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 5);
     const oneHot = tf.tidy(() => tf.oneHot(tf.tensor1d(labelsFor(batch), 'int32'), 10));
-    const state = { loss: NaN };
     return {
-      state,
-      async run() {
-        const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true })), true);
-        state.loss = (await loss.data())[0];
-        loss.dispose();
-        if (!Number.isFinite(state.loss)) throw new Error(`TensorFlow.js training step: loss is ${state.loss}`);
-      },
+      call: () => [optimizer.minimize(() => tf.losses.softmaxCrossEntropy(oneHot, model.apply(x, { training: true })), true)],
       dispose() {
         optimizer.dispose();
         model.dispose();
@@ -273,13 +242,34 @@ export const theirs = {
   },
 };
 
+function tfConvGradient(tf, { shape }, which, withForward) {
+  const { N, O, P, Q } = convGeometry(shape);
+  const x = tf.randomNormal(nhwc(shape.x), 0, 1, 'float32', 1);
+  const w = tf.randomNormal(hwio(shape.w), 0, 0.05, 'float32', 2);
+  const dy = tf.randomNormal([N, P, Q, O], 0, 1, 'float32', 3);
+  const attrs = { strides: [shape.stride, shape.stride], pad: shape.padding, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: hwio(shape.w) };
+  const gradient = which === 'x'
+    ? () => tf.conv2dTranspose(dy, w, nhwc(shape.x), shape.stride, shape.padding)
+    : () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs);
+  return {
+    call: () => (withForward ? [tf.conv2d(x, w, shape.stride, shape.padding), gradient()] : [gradient()]),
+    dispose: () => tf.dispose([x, w, dy]),
+  };
+}
+
 export async function coldTheirs(tf, { batch }) {
   const t0 = performance.now();
   await useWebGpu(tf);
   const step = theirs.train(tf, { batch });
-  await step.run();
+  const loss = async () => {
+    const [l] = step.call();
+    const value = (await l.data())[0];
+    l.dispose();
+    return value;
+  };
+  await loss();
   const t1 = performance.now();
-  await step.run();
+  await loss();
   const t2 = performance.now();
   const memory = tf.memory();
   step.dispose();

@@ -5,6 +5,9 @@ import { runtime, type Runtime } from '../gpu/runtime';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { shaderConstant } from '../gpu/shaders';
+import { gemmTiling, type MatmulConfig } from '../kernels/matmul-tiles';
+
+export type { MatmulConfig } from '../kernels/matmul-tiles';
 
 /**
  * Matrix product. a: [m, k], b: [k, n] -> [m, n].
@@ -26,20 +29,10 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   ], [sa, sb]);
 }
 
-/** How the matmul kernel is shaped on this adapter: which entry point and its tile override constants. */
-export interface MatmulConfig {
-  entry: 'blocked' | 'tiled';
-  wgX: number;
-  wgY: number;
-  /** tiled only */
-  tileK: number;
-  /** use 16-byte loads when the shapes allow (K and N multiples of 4, no transposes) */
-  vec4: boolean;
-}
-
 // Measured by bench/matmul-tiles.ts (numbers in the README): CPU drivers want the barrier-free kernel.
 const CPU_DEFAULT: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: true };
-const GPU_DEFAULT: MatmulConfig = { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16, vec4: true };
+// Discrete GPUs: 128 x 128 blocks, 8 x 8 outputs per invocation, prefetch in registers (not yet swept).
+const GPU_DEFAULT: MatmulConfig = { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: true };
 let override: MatmulConfig | null = null;
 
 /** Chooses the kernel shape for subsequent matmuls (benchmarks and tuning); null restores the default. */
@@ -148,20 +141,14 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
   const ldb = s.ldb ?? (s.transB ? s.k : s.n);
   const aligned = [strideA, strideB, offsetA, offsetB, offsetC, lda, ldb].every((v) => v % 4 === 0);
   const vec4 = cfg.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
-  // A workgroup taller or wider than C only computes clamped copies of the edge: shrink it to fit small
-  // matrices (conv layers with few channels), keeping the invocation count.
-  const pow2 = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(v, 1)));
-  const wgY = cfg.entry === 'blocked' ? Math.min(cfg.wgY, pow2(Math.ceil(s.m / 4))) : cfg.wgY;
-  const wgX = cfg.entry === 'blocked' ? Math.min((cfg.wgX * cfg.wgY) / wgY, Math.max(pow2(Math.ceil(s.n / 4)), cfg.wgX)) : cfg.wgX;
+  const tiling = gemmTiling(cfg, s.m, s.n);
   const constants: Record<string, number | boolean> = {
-    WG_X: wgX,
-    WG_Y: wgY,
+    ...tiling.constants,
     BIAS: shaderConstant('matmul', !s.bias ? 'NO_BIAS' : s.bias.per === 'row' ? 'BIAS_PER_ROW' : 'BIAS_PER_COLUMN'),
     RELU: !!s.relu,
     SUM_BATCH: !!s.sumBatch || !!grouped,
   };
   if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
-  if (cfg.entry === 'tiled') constants.TILE_K = cfg.tileK;
   rt.launch({
     shader: vec4 ? 'matmul_vec4' : 'matmul',
     entry: cfg.entry,
@@ -182,7 +169,7 @@ export function gemm(a: Tensor, b: Tensor, s: GemmShape): Tensor {
       batch,
       batchPerGroup: grouped ?? batch,
     },
-    workgroups: [Math.ceil(s.n / (4 * wgX)), Math.ceil(s.m / (4 * wgY)), zCount],
+    workgroups: [...tiling.workgroups, zCount],
   });
   return out;
 }

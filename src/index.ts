@@ -21,7 +21,7 @@ export { sum } from './ops/sum';
 export { mean } from './ops/mean';
 export { reshape, flatten } from './ops/reshape';
 export { transpose } from './ops/transpose';
-export { conv2d, type Conv2dOptions } from './ops/conv2d';
+export { conv2d, setConvAlgorithm, type Conv2dOptions, type ConvAlgorithm } from './ops/conv2d';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
 export { avgPool2d } from './ops/avgpool2d';

@@ -13,6 +13,7 @@ import random from '../../shaders/random.wgsl?raw';
 import batchnorm from '../../shaders/batchnorm.wgsl?raw';
 import pool from '../../shaders/pool.wgsl?raw';
 import im2col from '../../shaders/im2col.wgsl?raw';
+import conv from '../../shaders/conv.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
 import optim from '../../shaders/optim.wgsl?raw';
 
@@ -32,6 +33,7 @@ export const SHADERS = {
   batchnorm: [piece('strided.wgsl', strided), piece('batchnorm.wgsl', batchnorm)],
   pool: [piece('strided.wgsl', strided), piece('pool.wgsl', pool)],
   im2col: [piece('strided.wgsl', strided), piece('im2col.wgsl', im2col)],
+  conv: [piece('conv.wgsl', conv)],
   softmax: [piece('softmax.wgsl', softmax)],
   optim: [piece('optim.wgsl', optim)],
 } satisfies Record<string, ShaderPiece[]>;

@@ -6,6 +6,24 @@ import { gemm, matmulConfig } from './matmul';
 import { sumAxes } from './sum';
 import { binaryKernel } from './elementwise';
 import { reshape } from './reshape';
+import { convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
+
+/**
+ * implicit: one implicit-GEMM kernel per direction, no im2col buffer (shaders/conv.wgsl), the default on GPUs;
+ * im2col: patches then the matmul kernels, the default on CPU adapters (SwiftShader), whose code generator
+ * handles the barrier-free matmul far better than workgroup tiles.
+ */
+export type ConvAlgorithm = 'implicit' | 'im2col';
+let algorithm: ConvAlgorithm | null = null;
+
+/** Forces one algorithm for subsequent convolutions (tests, benchmarks); null restores the adapter's default. */
+export function setConvAlgorithm(a: ConvAlgorithm | null): void {
+  algorithm = a;
+}
+
+function convAlgorithm(): ConvAlgorithm {
+  return algorithm ?? (runtime().adapter.cpu ? 'im2col' : 'implicit');
+}
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -42,7 +60,8 @@ const pair = (v: number | [number, number]): [number, number] => (typeof v === '
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const g = geometry(x, w, b ?? null, options);
-  const out = convolve(x, w, b ?? null, g, !!options.relu);
+  const implicit: ConvGeometry | null = convAlgorithm() === 'implicit' ? { ...g, DH: 1, DW: 1, groups: 1 } : null;
+  const out = implicit ? convForward(x, w, b ?? null, implicit, !!options.relu) : convolve(x, w, b ?? null, g, !!options.relu);
   const inputs = b ? [x, w, b] : [x, w];
   if (!needsGrad(...inputs)) return out;
   const sx = save(x);
@@ -53,8 +72,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
     // d relu(z)/dz = 1 where the output is positive.
     const dy = sout ? binaryKernel('conv2d', sout, dyIn, 'RELU_GRAD') : dyIn;
     return [
-      () => gradInput(dy, sw, g),
-      () => gradWeight(dy, sx, g),
+      () => (implicit ? convGradInput(dy, sw, implicit) : gradInput(dy, sw, g)),
+      () => (implicit ? convGradWeight(dy, sx, implicit) : gradWeight(dy, sx, g)),
       () => reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
     ];
   }, saved);

@@ -57,12 +57,12 @@ wc.setConvAlgorithm(null);
 const sizes = quick ? [4096] : [2048, 4096];
 const mm = [
   { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16, vec4: true },
-  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: true },
-  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 16, regM: 8, regN: 8, vec4: true },
-  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 4, regN: 8, vec4: true },
-  { entry: 'register_tiled', wgX: 16, wgY: 8, tileK: 16, regM: 8, regN: 8, vec4: true },
-  { entry: 'register_tiled', wgX: 8, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: true },
   { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: false },
+  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: true },
+  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 4, regM: 8, regN: 8, vec4: false },
+  { entry: 'register_tiled', wgX: 32, wgY: 8, tileK: 8, regM: 8, regN: 8, vec4: false },
+  { entry: 'register_tiled', wgX: 8, wgY: 32, tileK: 8, regM: 8, regN: 8, vec4: false },
+  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 16, regM: 8, regN: 8, vec4: false },
 ];
 for (const n of sizes) {
   const a = wc.rand([n, n], { seed: 1 });
@@ -85,7 +85,7 @@ const convs = [
   [[256, 32, 14, 14], [64, 32, 5, 5], { padding: 2 }],
   [[256, 64, 32, 32], [64, 64, 3, 3], { padding: 1 }],
 ];
-const tileSweep = quick ? [null] : [null, { wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 8 }, { wgX: 16, wgY: 8, regM: 8, regN: 8, tileK: 16 }, { wgX: 32, wgY: 8, regM: 8, regN: 4, tileK: 16 }];
+const tileSweep = quick ? [null] : [null, { wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 8 }, { wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 8 }, { wgX: 16, wgY: 8, regM: 8, regN: 8, tileK: 8 }, { wgX: 32, wgY: 8, regM: 8, regN: 4, tileK: 8 }];
 for (const [xs, ws, opt] of convs) {
   const x = wc.randn(xs, { seed: 1 }); x.requiresGrad = true;
   const w = wc.randn(ws, { seed: 2 }); w.requiresGrad = true;

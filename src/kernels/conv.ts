@@ -64,20 +64,39 @@ export function setConvTiles(tiles: typeof tilesOverride): void {
   tilesOverride = tiles;
 }
 
+/** forward and grad_input shrink their blocks until the grid has at least this many workgroups (2 per SM of an H200) */
+export const MIN_WORKGROUPS = 264;
+
 /**
- * The tiles for one group's GEMM of m x n x k. Blocks are 32, 64 or 128 rows (the smallest that covers m) by
- * 128 columns (grad_weight: also fitted to n, its C/G*KH*KW); grad_weight splits K until the grid has about
- * `target` workgroups. Pure: unit tests call it without a GPU.
+ * The tiles for one group's GEMM of m x n x k. Blocks are 32, 64 or 128 rows, the smallest that covers m, with 8
+ * rows per invocation from 64 up, and 256 invocations where the grid stays full: forward and grad_input start from
+ * 8 columns per invocation and halve the block's width (4 columns per invocation, then half the invocations) while
+ * fewer than MIN_WORKGROUPS workgroups would run; grad_weight fits the width to n (its C/G*KH*KW) and splits K
+ * until the grid has about `target` workgroups. Pure: unit tests call it without a GPU.
  */
 export function pickConvTiles(kind: ConvKernel, m: number, n: number, k: number, groups = 1, target = TARGET_WORKGROUPS): ConvTiles {
   const fit = (v: number) => (v <= 32 ? 32 : v <= 64 ? 64 : 128);
   const blockM = fit(m);
-  const blockN = kind === 'grad_weight' ? fit(n) : 128;
-  const regM = tilesOverride?.regM ?? (blockM === 128 ? 8 : 4);
-  const regN = tilesOverride?.regN ?? (blockN === 32 ? 4 : 8);
-  const wgY = tilesOverride?.wgY ?? blockM / regM;
-  const wgX = tilesOverride?.wgX ?? blockN / regN;
-  const tileK = tilesOverride?.tileK ?? 16;
+  let regM = blockM >= 64 ? 8 : 4;
+  let wgY = blockM / regM;
+  let regN = 8;
+  let wgX = 256 / wgY;
+  if (kind === 'grad_weight') {
+    const blockN = fit(n);
+    regN = blockN === 32 ? 4 : 8;
+    wgX = Math.min(wgX, blockN / regN);
+  } else {
+    const rows = Math.ceil(m / blockM) * groups;
+    while (rows * Math.ceil(n / (wgX * regN)) < MIN_WORKGROUPS && wgX * regN > 32) {
+      if (regN === 8) regN = 4;
+      else wgX /= 2;
+    }
+  }
+  regM = tilesOverride?.regM ?? regM;
+  regN = tilesOverride?.regN ?? regN;
+  wgY = tilesOverride?.wgY ?? wgY;
+  wgX = tilesOverride?.wgX ?? wgX;
+  const tileK = tilesOverride?.tileK ?? (wgX * wgY >= 128 ? 8 : 16);
   const tiles = { wgX, wgY, regM, regN, tileK, splits: 1, kPerSplit: Math.max(tileK, Math.ceil(k / tileK) * tileK) };
   checkConvTiles(tiles);
   if (kind === 'grad_weight') {

@@ -121,10 +121,14 @@ it('the gradient reference agrees with central differences of conv2dRef', () => 
 });
 
 describe('pickConvTiles', () => {
-  it('fits blocks to small channel counts and keeps at most 256 invocations', () => {
-    expect(pickConvTiles('forward', 1, 5000, 25)).toMatchObject({ wgX: 16, wgY: 8, regM: 4, regN: 8, splits: 1 });
-    expect(pickConvTiles('forward', 64, 5000, 576)).toMatchObject({ wgX: 16, wgY: 16, regM: 4, regN: 8 });
-    expect(pickConvTiles('grad_input', 200, 5000, 576)).toMatchObject({ wgX: 16, wgY: 16, regM: 8, regN: 8 });
+  it('fits blocks to the channel count, and narrows them until the grid has enough workgroups', () => {
+    // x[256, 64, 32, 32] w[64, 64, 3, 3]: 64 x 256 blocks, 8 x 8 per invocation, 1024 workgroups
+    expect(pickConvTiles('forward', 64, 256 * 1024, 576)).toMatchObject({ wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 8 });
+    // a first layer's dx (M = C = 1): 32-row blocks, and 4 columns per invocation to reach 264 workgroups
+    expect(pickConvTiles('grad_input', 1, 64 * 784, 800)).toMatchObject({ wgX: 32, wgY: 8, regM: 4, regN: 4 });
+    expect(pickConvTiles('forward', 200, 1 << 20, 576)).toMatchObject({ wgX: 16, wgY: 16, regM: 8, regN: 8 });
+    // a small problem ends at 32-column blocks with 64 invocations
+    expect(pickConvTiles('forward', 64, 5000, 576)).toMatchObject({ wgX: 8, wgY: 8, regM: 8, regN: 4, tileK: 16 });
   });
 
   it('splits grad_weight K to reach about 512 workgroups, in whole K steps', () => {

@@ -85,7 +85,7 @@ const convs = [
   [[256, 32, 14, 14], [64, 32, 5, 5], { padding: 2 }],
   [[256, 64, 32, 32], [64, 64, 3, 3], { padding: 1 }],
 ];
-const tileSweep = quick ? [null] : [null, { wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 8 }, { wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 8 }, { wgX: 16, wgY: 8, regM: 8, regN: 8, tileK: 8 }, { wgX: 32, wgY: 8, regM: 8, regN: 4, tileK: 8 }];
+const tileSweep = quick ? [null] : [null, { wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 16 }, { wgX: 16, wgY: 16, regM: 4, regN: 4, tileK: 8 }, { wgX: 16, wgY: 16, regM: 8, regN: 4, tileK: 8 }, null];
 for (const [xs, ws, opt] of convs) {
   const x = wc.randn(xs, { seed: 1 }); x.requiresGrad = true;
   const w = wc.randn(ws, { seed: 2 }); w.requiresGrad = true;
@@ -94,7 +94,7 @@ for (const [xs, ws, opt] of convs) {
     wc.setConvAlgorithm(alg);
     for (const tiles of alg === 'implicit' ? tileSweep : [null]) {
       wc.setConvTiles(tiles);
-      const ts = await profile(step, 3);
+      const ts = await profile(step, 10);
       const conv = ts.filter((t) => t.kernel.startsWith('conv.'));
       const by = (e) => conv.filter((t) => t.kernel.startsWith(`conv.${e}`)).reduce((s, t) => s + t.ms, 0).toFixed(3);
       const detail = alg === 'implicit' ? ` fwd ${by('forward')} dx ${by('grad_input')} dw ${by('grad_weight')} + reduce ${by('reduce_splits')}` : '';

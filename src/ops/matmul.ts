@@ -32,8 +32,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 // Measured by bench/matmul-tiles.ts (numbers in the README): CPU drivers want the barrier-free kernel.
 const CPU_DEFAULT: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: true };
 // Discrete GPUs: 128 x 128 blocks, 8 x 8 outputs per invocation, prefetch in registers. On an H200 (bench/kernels-gpu.mjs)
-// matmul 4096 ran at 32.2 TFLOP/s with scalar loads and 29.8 with 16-byte ones (2048: 31.5 and 30.6).
-const GPU_DEFAULT: MatmulConfig = { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: false };
+// matmul 4096 ran at 32.7 TFLOP/s with scalar loads and TILE_K 16, 32.2 with TILE_K 8, 29.7 with 16-byte loads.
+const GPU_DEFAULT: MatmulConfig = { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 16, regM: 8, regN: 8, vec4: false };
 let override: MatmulConfig | null = null;
 
 /** Chooses the kernel shape for subsequent matmuls (benchmarks and tuning); null restores the default. */

@@ -121,14 +121,15 @@ it('the gradient reference agrees with central differences of conv2dRef', () => 
 });
 
 describe('pickConvTiles', () => {
-  it('fits blocks to the channel count, and narrows them until the grid has enough workgroups', () => {
-    // x[256, 64, 32, 32] w[64, 64, 3, 3]: 64 x 256 blocks, 8 x 8 per invocation, 1024 workgroups
-    expect(pickConvTiles('forward', 64, 256 * 1024, 576)).toMatchObject({ wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 8 });
-    // a first layer's dx (M = C = 1): 32-row blocks, and 4 columns per invocation to reach 264 workgroups
+  it('fits blocks to the channel count, and narrows them when the grid has too few workgroups', () => {
+    // x[256, 64, 32, 32] w[64, 64, 3, 3]: 64 x 128 blocks, 4 x 8 per invocation, 2048 workgroups
+    expect(pickConvTiles('forward', 64, 256 * 1024, 576)).toMatchObject({ wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 8 });
+    // a first layer's dx (M = C = 1): 32-row blocks, 4 x 4 per invocation to reach 264 workgroups
     expect(pickConvTiles('grad_input', 1, 64 * 784, 800)).toMatchObject({ wgX: 32, wgY: 8, regM: 4, regN: 4 });
-    expect(pickConvTiles('forward', 200, 1 << 20, 576)).toMatchObject({ wgX: 16, wgY: 16, regM: 8, regN: 8 });
-    // a small problem ends at 32-column blocks with 64 invocations
-    expect(pickConvTiles('forward', 64, 5000, 576)).toMatchObject({ wgX: 8, wgY: 8, regM: 8, regN: 4, tileK: 16 });
+    expect(pickConvTiles('forward', 200, 1 << 20, 576)).toMatchObject({ wgX: 16, wgY: 16, regM: 8, regN: 4 });
+    // grad_weight: 8 x 8 per invocation, the block as wide as C*KH*KW needs
+    expect(pickConvTiles('grad_weight', 64, 576, 1 << 18)).toMatchObject({ wgX: 16, wgY: 8, regM: 8, regN: 8, tileK: 8 });
+    expect(pickConvTiles('grad_weight', 32, 25, 1 << 16)).toMatchObject({ wgX: 8, wgY: 8, regM: 4, regN: 4, tileK: 16 });
   });
 
   it('splits grad_weight K to reach about 512 workgroups, in whole K steps', () => {

@@ -13,8 +13,8 @@ beforeAll(setup);
 afterEach(() => wc.setMatmulConfig(null));
 
 const configs: wc.MatmulConfig[] = [
-  // the GPU default: 128 x 128 blocks, 8 x 8 per invocation
-  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 8, regM: 8, regN: 8, vec4: true },
+  // the GPU default: 128 x 128 blocks, 8 x 8 per invocation, scalar loads
+  { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 16, regM: 8, regN: 8, vec4: false },
   // 32 x 64 blocks, 4 x 8 per invocation, deeper K slabs, scalar loads only
   { entry: 'register_tiled', wgX: 8, wgY: 8, tileK: 16, regM: 4, regN: 8, vec4: false },
   // 64 x 32 blocks, 8 x 4 per invocation, fewer pieces than invocations per step
@@ -90,8 +90,8 @@ it('matmul forward and gradients run through register_tiled', async () => {
 
 it('gemmTiling sizes the grid by the register block and rejects configs the kernel cannot run', () => {
   const t = gemmTiling(configs[0], 130, 33);
-  expect(t.constants).toEqual({ WG_X: 16, WG_Y: 16, TILE_K: 8, REG_M: 8, REG_N: 8 });
+  expect(t.constants).toEqual({ WG_X: 16, WG_Y: 16, TILE_K: 16, REG_M: 8, REG_N: 8 });
   expect([t.blockM, t.blockN, ...t.workgroups]).toEqual([128, 128, 1, 2]);
   expect(() => gemmTiling({ ...configs[0], regM: 6 }, 8, 8)).toThrow(/regM, regN in \{4, 8\}/);
-  expect(() => gemmTiling({ ...configs[0], tileK: 64 }, 8, 8)).toThrow(/vec4 loads per invocation/);
+  expect(() => gemmTiling({ ...configs[0], tileK: 48 }, 8, 8)).toThrow(/vec4 loads per invocation/);
 });

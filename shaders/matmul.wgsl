@@ -190,3 +190,149 @@ fn tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) li
   storeRow(baseC, row + 2u, col, epilogue(row + 2u, col, acc2));
   storeRow(baseC, row + 3u, col, epilogue(row + 3u, col, acc3));
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// register_tiled: the discrete-GPU kernel. A workgroup of WG_X x WG_Y invocations owns a BLOCK_M x BLOCK_N
+// block of C (BLOCK_M = WG_Y * REG_M, BLOCK_N = WG_X * REG_N); each invocation owns REG_M x REG_N outputs
+// (REG_M, REG_N each 4 or 8), held in registers. Its rows are REG_M / 4 groups of four consecutive rows,
+// group i at block row i * 4 * WG_Y + 4 * lid.y; its columns likewise, group j at j * 4 * WG_X + 4 * lid.x.
+// Spreading the groups this way makes the invocations of a warp read consecutive vec4s of the staged slabs
+// (no bank conflicts) and store consecutive vec4s of C.
+//
+// K is walked TILE_K at a time. Each step stages A's BLOCK_M x TILE_K slab transposed (k-major, so the inner
+// loop reads four rows of A as one vec4) and B's TILE_K x BLOCK_N slab, both loaded from storage as vec4
+// pieces (16-byte loads with matmul-vec4.wgsl). The loads of step s + 1 go to registers before the multiply of
+// step s, so their latency hides behind the math (double buffering in registers, one set of slabs, two
+// barriers per step). With SUM_BATCH the steps run over every (matrix, K tile) pair of the group.
+// Pieces outside A or B load as zeros, so any M, N, K work.
+
+override REG_M: u32 = 8u;                    // rows of C per invocation: 4 or 8
+override REG_N: u32 = 8u;                    // columns of C per invocation: 4 or 8
+override BLOCK_M: u32 = WG_Y * REG_M;
+override BLOCK_N: u32 = WG_X * REG_N;
+// vec4 pieces each invocation loads per operand and step (the host keeps this at most MAX_LOADS)
+override LOADS_A: u32 = (BLOCK_M * TILE_K / 4u + WG_X * WG_Y - 1u) / (WG_X * WG_Y);
+override LOADS_B: u32 = (BLOCK_N * TILE_K / 4u + WG_X * WG_Y - 1u) / (WG_X * WG_Y);
+const MAX_LOADS = 4u;
+var<workgroup> slabA: array<vec4<f32>, TILE_K * BLOCK_M / 4u>;   // [TILE_K][BLOCK_M]: A transposed
+var<workgroup> slabB: array<vec4<f32>, TILE_K * BLOCK_N / 4u>;   // [TILE_K][BLOCK_N]
+
+// A[m, k..k+3], zeros past the edges (k is a multiple of 4).
+fn pieceA(base: u32, m: u32, k: u32) -> vec4<f32> {
+  if (m >= params.M || k >= params.K) { return vec4<f32>(0.0); }
+  if (k + 3u < params.K) { return rowA4(base, m, k); }
+  var v = vec4<f32>(0.0);
+  for (var l = 0u; l < 3u; l++) {
+    if (k + l < params.K) { v[l] = elemA(base, m, k + l); }
+  }
+  return v;
+}
+
+// B[k, n..n+3], zeros past the edges (n is a multiple of 4).
+fn pieceB(base: u32, k: u32, n: u32) -> vec4<f32> {
+  if (k >= params.K || n >= params.N) { return vec4<f32>(0.0); }
+  if (n + 3u < params.N) { return rowB4(base, k, vec4<u32>(n, n + 1u, n + 2u, n + 3u)); }
+  var v = vec4<f32>(0.0);
+  for (var l = 0u; l < 3u; l++) {
+    if (n + l < params.N) { v[l] = elemB(base, k, n + l); }
+  }
+  return v;
+}
+
+@compute @workgroup_size(WG_X, WG_Y)
+fn register_tiled(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let threads = WG_X * WG_Y;
+  let t = lid.y * WG_X + lid.x;
+  let rowBase = wid.y * BLOCK_M;
+  let colBase = wid.x * BLOCK_N;
+  let piecesA = BLOCK_M * TILE_K / 4u;   // piece e of A's slab: row e / (TILE_K / 4), k (e % (TILE_K / 4)) * 4
+  let piecesB = TILE_K * BLOCK_N / 4u;   // piece e of B's slab: k e / (BLOCK_N / 4), column (e % (BLOCK_N / 4)) * 4
+  let kTiles = (params.K + TILE_K - 1u) / TILE_K;
+  let zStart = select(wid.z, wid.z * params.batchPerGroup, SUM_BATCH);
+  let zEnd = select(wid.z + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
+  let steps = (zEnd - zStart) * kTiles;
+
+  var nextA: array<vec4<f32>, MAX_LOADS>;
+  var nextB: array<vec4<f32>, MAX_LOADS>;
+  // acc[r * (REG_N / 4) + j]: the invocation's row r, column group j
+  var acc: array<vec4<f32>, 16>;
+  for (var i = 0u; i < 16u; i++) { acc[i] = vec4<f32>(0.0); }
+
+  // Step 0's pieces; later steps are fetched while the previous one is multiplied.
+  if (steps > 0u) {
+    let baseA = params.offsetA + zStart * params.batchStrideA;
+    let baseB = params.offsetB + zStart * params.batchStrideB;
+    for (var r = 0u; r < LOADS_A; r++) {
+      let e = t + r * threads;
+      nextA[r] = pieceA(baseA, rowBase + e / (TILE_K / 4u), (e % (TILE_K / 4u)) * 4u);
+    }
+    for (var r = 0u; r < LOADS_B; r++) {
+      let e = t + r * threads;
+      nextB[r] = pieceB(baseB, e / (BLOCK_N / 4u), colBase + (e % (BLOCK_N / 4u)) * 4u);
+    }
+  }
+
+  for (var s = 0u; s < steps; s++) {
+    for (var r = 0u; r < LOADS_A; r++) {
+      let e = t + r * threads;
+      if (e < piecesA) {
+        // A[m, k..k+3] goes to column m of slab rows k..k+3: one scalar per row, the same lane m % 4.
+        let m = e / (TILE_K / 4u);
+        let i = ((e % (TILE_K / 4u)) * 4u) * BLOCK_M + m;
+        let v = nextA[r];
+        slabA[i / 4u][m % 4u] = v.x;
+        slabA[(i + BLOCK_M) / 4u][m % 4u] = v.y;
+        slabA[(i + 2u * BLOCK_M) / 4u][m % 4u] = v.z;
+        slabA[(i + 3u * BLOCK_M) / 4u][m % 4u] = v.w;
+      }
+    }
+    for (var r = 0u; r < LOADS_B; r++) {
+      let e = t + r * threads;
+      if (e < piecesB) { slabB[e] = nextB[r]; }
+    }
+    workgroupBarrier();
+
+    if (s + 1u < steps) {
+      let z = zStart + (s + 1u) / kTiles;
+      let k0 = ((s + 1u) % kTiles) * TILE_K;
+      let baseA = params.offsetA + z * params.batchStrideA;
+      let baseB = params.offsetB + z * params.batchStrideB;
+      for (var r = 0u; r < LOADS_A; r++) {
+        let e = t + r * threads;
+        nextA[r] = pieceA(baseA, rowBase + e / (TILE_K / 4u), k0 + (e % (TILE_K / 4u)) * 4u);
+      }
+      for (var r = 0u; r < LOADS_B; r++) {
+        let e = t + r * threads;
+        nextB[r] = pieceB(baseB, k0 + e / (BLOCK_N / 4u), colBase + (e % (BLOCK_N / 4u)) * 4u);
+      }
+    }
+
+    for (var k = 0u; k < TILE_K; k++) {
+      var a: array<vec4<f32>, 2>;
+      var b: array<vec4<f32>, 2>;
+      for (var i = 0u; i < REG_M / 4u; i++) { a[i] = slabA[k * (BLOCK_M / 4u) + i * WG_Y + lid.y]; }
+      for (var j = 0u; j < REG_N / 4u; j++) { b[j] = slabB[k * (BLOCK_N / 4u) + j * WG_X + lid.x]; }
+      for (var i = 0u; i < REG_M / 4u; i++) {
+        for (var l = 0u; l < 4u; l++) {
+          let av = vec4<f32>(a[i][l]);
+          for (var j = 0u; j < REG_N / 4u; j++) {
+            let x = (i * 4u + l) * (REG_N / 4u) + j;
+            acc[x] = fma(av, b[j], acc[x]);
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  let baseC = params.offsetC + wid.z * params.batchStrideC;
+  for (var i = 0u; i < REG_M / 4u; i++) {
+    for (var l = 0u; l < 4u; l++) {
+      let row = rowBase + i * 4u * WG_Y + lid.y * 4u + l;
+      for (var j = 0u; j < REG_N / 4u; j++) {
+        let col = colBase + j * 4u * WG_X + lid.x * 4u;
+        if (col < params.N) { storeRow(baseC, row, col, epilogue(row, col, acc[(i * 4u + l) * (REG_N / 4u) + j])); }
+      }
+    }
+  }
+}

@@ -23,6 +23,7 @@ export { mean } from './ops/mean';
 export { reshape, flatten } from './ops/reshape';
 export { transpose } from './ops/transpose';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
+export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
 export { avgPool2d } from './ops/avgpool2d';

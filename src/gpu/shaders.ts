@@ -15,6 +15,7 @@ import random from '../../shaders/random.wgsl?raw';
 import batchnorm from '../../shaders/batchnorm.wgsl?raw';
 import pool from '../../shaders/pool.wgsl?raw';
 import im2col from '../../shaders/im2col.wgsl?raw';
+import conv from '../../shaders/conv.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
 import optim from '../../shaders/optim.wgsl?raw';
 
@@ -35,8 +36,8 @@ const TREE = piece('tree-reduce.wgsl', treeReduce);
 export const SHADERS = {
   elementwise: { pieces: [GRID, STRIDED, piece('elementwise.wgsl', elementwise)], entries: ['unary', 'binary', 'fill'] },
   reduce: { pieces: [GRID, STRIDED, TREE, piece('reduce.wgsl', reduce)], entries: ['sum', 'serial'] },
-  matmul: { pieces: [piece('matmul-scalar.wgsl', matmulScalar), piece('matmul.wgsl', matmul)], entries: ['blocked', 'tiled'] },
-  matmul_vec4: { pieces: [piece('matmul-vec4.wgsl', matmulVec4), piece('matmul.wgsl', matmul)], entries: ['blocked', 'tiled'] },
+  matmul: { pieces: [piece('matmul-scalar.wgsl', matmulScalar), piece('matmul.wgsl', matmul)], entries: ['blocked', 'tiled', 'register_tiled'] },
+  matmul_vec4: { pieces: [piece('matmul-vec4.wgsl', matmulVec4), piece('matmul.wgsl', matmul)], entries: ['blocked', 'tiled', 'register_tiled'] },
   random: { pieces: [GRID, piece('random.wgsl', random)], entries: ['fill', 'dropout'] },
   batchnorm: {
     pieces: [GRID, TREE, piece('batchnorm.wgsl', batchnorm)],
@@ -47,6 +48,7 @@ export const SHADERS = {
     entries: ['max_forward', 'avg_forward', 'max_backward', 'max_backward_scatter', 'avg_backward'],
   },
   im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2row', 'col2im', 'flip_weights', 'pad_weights'] },
+  conv: { pieces: [GRID, piece('conv.wgsl', conv)], entries: ['forward', 'grad_input', 'grad_weight', 'reduce_splits'] },
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_backward'] },
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
 } as const satisfies Record<string, { pieces: readonly ShaderPiece[]; entries: readonly string[] }>;

@@ -1,20 +1,13 @@
 /**
  * Convolution as GEMM through explicit patch buffers (shaders/im2col.wgsl plus the matmul family): forward,
- * input gradient and weight gradient. The barrier-free GEMM these feed is what CPU adapters run best. They
- * record nothing for autograd; ops/conv2d.ts holds the op and its backward rule.
+ * input gradient and weight gradient. The barrier-free GEMM these feed is what CPU adapters run best. No
+ * dilation or groups (the implicit-GEMM kernels in conv.ts have both). They record nothing for autograd.
  */
 import { empty, view, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
 import { binaryKernel } from './elementwise';
-
-/** A convolution's sizes: x [N, C, H, W], w [O, C, KH, KW], stride, padding, output [N, O, P, Q]. */
-export interface ConvGeometry {
-  N: number; C: number; H: number; W: number;
-  O: number; KH: number; KW: number;
-  SH: number; SW: number; PH: number; PW: number;
-  P: number; Q: number;
-}
+import type { ConvGeometry } from './conv';
 
 /** How the patches of one convolution are laid out and chunked. */
 interface Layout extends ConvGeometry {
@@ -113,7 +106,7 @@ export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor 
     launchWindows('flip_weights', l, 0, flipped.size, w, flipped);
     const PH = l.KH - 1 - l.PH;
     const PW = l.KW - 1 - l.PW;
-    const transposed = { N: l.N, C: l.O, H: l.P, W: l.Q, O: l.C, KH: l.KH, KW: l.KW, SH: 1, SW: 1, PH, PW, P: l.H, Q: l.W };
+    const transposed = { ...l, N: l.N, C: l.O, H: l.P, W: l.Q, O: l.C, SH: 1, SW: 1, PH, PW, P: l.H, Q: l.W };
     const dx = im2colForward(dy, flipped, null, transposed, false);
     flipped.dispose();
     return dx;

@@ -2,33 +2,42 @@ import type { Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { binaryKernel } from '../kernels/elementwise';
-import { im2colForward, im2colGradInput, im2colGradWeight, type ConvGeometry } from '../kernels/im2col';
+import { convAlgorithm, convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
+import { im2colForward, im2colGradInput, im2colGradWeight } from '../kernels/im2col';
 import { sumAxes } from './sum';
 import { reshape } from './reshape';
 
+type Pair = number | [number, number];
+
 export interface Conv2dOptions {
-  stride?: number | [number, number];
-  padding?: number | [number, number];
+  stride?: Pair;
+  padding?: Pair;
+  /** spacing between the kernel's taps (1: none) */
+  dilation?: Pair;
+  /** channel groups: w is [O, C / groups, KH, KW]; groups = C is a depthwise convolution */
+  groups?: number;
   /** fuse a ReLU into the output (and its gradient into backward) */
   relu?: boolean;
 }
 
-const pair = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch).
- * x: [N, C, H, W], w: [O, C, KH, KW], b: [O] -> [N, O, P, Q], P = floor((H + 2 PH - KH) / SH) + 1 (Q alike).
- *
- *   out[n, o, p, q] = b[o] + sum_{c, i, j} w[o, c, i, j] x[n, c, p SH - PH + i, q SW - PW + j]
- *   dx[n, c, h, w'] = sum_{o, i, j} w[o, c, i, j] dy[n, o, p, q]   over p SH - PH + i = h, q SW - PW + j = w'
- *   dw[o, c, i, j]  = sum_{n, p, q} dy[n, o, p, q] x[n, c, p SH - PH + i, q SW - PW + j]
+ * x: [N, C, H, W], w: [O, C/G, KH, KW], b: [O] -> [N, O, P, Q], P = floor((H + 2 PH - DH (KH - 1) - 1) / SH) + 1.
+ * With g(o) the group of output channel o and c over that group's input channels:
+ *   out[n, o, p, q] = b[o] + sum_{c, i, j} w[o, c, i, j] x[n, c, p SH - PH + i DH, q SW - PW + j DW]
+ *   dx[n, c, h, w'] = sum_{o, i, j} w[o, c, i, j] dy[n, o, p, q]   over p SH - PH + i DH = h, q SW - PW + j DW = w'
+ *   dw[o, c, i, j]  = sum_{n, p, q} dy[n, o, p, q] x[n, c, p SH - PH + i DH, q SW - PW + j DW]
  *   db[o]           = sum_{n, p, q} dy[n, o, p, q]
- * With the ReLU fused, dy is first masked where the output is not positive.
+ * With the ReLU fused, dy is first masked where the output is not positive. GPUs run implicit-GEMM kernels,
+ * CPU adapters explicit patches (im2col), except for dilation and groups, which only the former handles.
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const bias = b ?? null;
   const g = convGeometry(x, w, bias, options);
-  const out = im2colForward(x, w, bias, g, !!options.relu);
+  const implicit = convAlgorithm() === 'implicit' || g.DH !== 1 || g.DW !== 1 || g.groups !== 1;
+  const out = implicit ? convForward(x, w, bias, g, !!options.relu) : im2colForward(x, w, bias, g, !!options.relu);
   if (!needsGrad(x, w, bias)) return out;
   const sx = save(x);
   const sw = save(w);
@@ -37,8 +46,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
     // d relu(z)/dz = 1 where the output is positive.
     const dy = sout ? binaryKernel('conv2d', sout, dyIn, 'RELU_GRAD') : dyIn;
     return [
-      () => im2colGradInput(dy, sw, g),
-      () => im2colGradWeight(dy, sx, g),
+      () => (implicit ? convGradInput(dy, sw, g) : im2colGradInput(dy, sw, g)),
+      () => (implicit ? convGradWeight(dy, sx, g) : im2colGradWeight(dy, sx, g)),
       () => reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
     ];
   }, sout ? [sx, sw, sout] : [sx, sw]);
@@ -48,17 +57,25 @@ function convGeometry(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOpt
   const fail = (why: string) =>
     new Error(`webgpu-cnn conv2d: ${why} (x: ${formatShape(x.shape)}, w: ${formatShape(w.shape)}${b ? `, b: ${formatShape(b.shape)}` : ''})`);
   if (x.shape.length !== 4) throw fail('x must be [N, C, H, W]');
-  if (w.shape.length !== 4) throw fail('w must be [O, C, KH, KW]');
+  if (w.shape.length !== 4) throw fail('w must be [O, C / groups, KH, KW]');
   const [N, C, H, W] = x.shape;
   const [O, Cw, KH, KW] = w.shape;
-  if (Cw !== C) throw fail(`w has ${Cw} input channels, x has ${C}`);
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) throw fail(`groups ${JSON.stringify(options.groups)} must be a positive integer`);
+  if (C % groups !== 0 || O % groups !== 0) throw fail(`groups ${groups} must divide both the ${C} input and the ${O} output channels`);
+  if (Cw !== C / groups) {
+    throw fail(groups === 1 ? `w has ${Cw} input channels, x has ${C}` : `w has ${Cw} input channels per group; x's ${C} channels in ${groups} groups need ${C / groups}`);
+  }
+  if (KH < 1 || KW < 1) throw fail(`the kernel must be at least 1x1`);
   if (b && (b.shape.length !== 1 || b.shape[0] !== O)) throw fail(`b must be [${O}]`);
   const [SH, SW] = pair(options.stride ?? 1);
   const [PH, PW] = pair(options.padding ?? 0);
+  const [DH, DW] = pair(options.dilation ?? 1);
   if (![SH, SW].every((s) => Number.isInteger(s) && s >= 1)) throw fail(`stride ${JSON.stringify(options.stride)} must be positive integers`);
   if (![PH, PW].every((p) => Number.isInteger(p) && p >= 0)) throw fail(`padding ${JSON.stringify(options.padding)} must be non-negative integers`);
-  const P = Math.floor((H + 2 * PH - KH) / SH) + 1;
-  const Q = Math.floor((W + 2 * PW - KW) / SW) + 1;
-  if (P < 1 || Q < 1) throw fail(`the ${KH}x${KW} kernel does not fit the ${H}x${W} image with padding ${PH},${PW}`);
-  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, P, Q };
+  if (![DH, DW].every((d) => Number.isInteger(d) && d >= 1)) throw fail(`dilation ${JSON.stringify(options.dilation)} must be positive integers`);
+  const P = Math.floor((H + 2 * PH - DH * (KH - 1) - 1) / SH) + 1;
+  const Q = Math.floor((W + 2 * PW - DW * (KW - 1) - 1) / SW) + 1;
+  if (P < 1 || Q < 1) throw fail(`the ${KH}x${KW} kernel${DH * DW > 1 ? ` (dilation ${DH},${DW})` : ''} does not fit the ${H}x${W} image with padding ${PH},${PW}`);
+  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, groups, P, Q };
 }

@@ -2,8 +2,9 @@
 import { expect, it } from 'vitest';
 import { CPU_MATMUL, GPU_MATMUL, planGemm } from '../../src/kernels/matmul-plan';
 
-it('a plain product with aligned shapes is one vec4 dispatch, the grid covering C in 4x4 blocks', () => {
-  const plan = planGemm({ m: 64, n: 128, k: 32 }, GPU_MATMUL);
+it('a plain product with aligned shapes is one vec4 dispatch, the grid covering C in workgroup blocks', () => {
+  const tiled = { entry: 'tiled', wgX: 16, wgY: 16, tileK: 16, vec4: true } as const;
+  const plan = planGemm({ m: 64, n: 128, k: 32 }, tiled);
   expect(plan.transposes).toEqual([]);
   expect(plan.shader).toBe('matmul_vec4');
   expect(plan.entry).toBe('tiled');
@@ -11,6 +12,12 @@ it('a plain product with aligned shapes is one vec4 dispatch, the grid covering 
   expect(plan.outShape).toEqual([64, 128]);
   expect(plan.groups).toBe(1);
   expect(plan.constants.TILE_K).toBe(16);
+  // the GPU default: 128 x 128 blocks of 8 x 8 per invocation, scalar loads (faster on an H200)
+  const gpu = planGemm({ m: 300, n: 130, k: 32 }, GPU_MATMUL);
+  expect(gpu.entry).toBe('register_tiled');
+  expect(gpu.shader).toBe('matmul');
+  expect(gpu.constants).toMatchObject({ REG_M: 8, REG_N: 8, TILE_K: 16 });
+  expect(gpu.workgroups).toEqual([2, 3, 1]);
 });
 
 it('odd shapes fall back to scalar loads', () => {

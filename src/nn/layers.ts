@@ -23,24 +23,37 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v)
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+
+  /** torch.nn.Conv2d: weight [out, in / groups, kh, kw], uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)) like PyTorch. */
   constructor(
     readonly inChannels: number,
     readonly outChannels: number,
     kernelSize: Pair,
-    readonly options: { stride?: Pair; padding?: Pair; bias?: boolean; seed?: number } = {},
+    readonly options: { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; bias?: boolean; seed?: number } = {},
   ) {
     super();
     const [kh, kw] = pair(kernelSize);
-    const fanIn = inChannels * kh * kw;
+    const groups = options.groups ?? 1;
+    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new Error(`webgpu-cnn nn.Conv2d: groups ${groups} must be a positive integer dividing in (${inChannels}) and out (${outChannels}) channels`);
+    }
+    const fanIn = (inChannels / groups) * kh * kw;
     const seed = options.seed ?? nextSeed();
-    this.weight = this.registerParameter('weight', uniformInit([outChannels, inChannels, kh, kw], fanIn, seed));
+    this.weight = this.registerParameter('weight', uniformInit([outChannels, inChannels / groups, kh, kw], fanIn, seed));
     this.bias = options.bias === false ? null : this.registerParameter('bias', uniformInit([outChannels], fanIn, seed ^ 0x9e3779b9));
   }
-  forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.options.stride, padding: this.options.padding });
+
+  private convOptions() {
+    const { stride, padding, dilation, groups } = this.options;
+    return { stride, padding, dilation, groups };
   }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, this.convOptions());
+  }
+
   forwardReLU(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, { stride: this.options.stride, padding: this.options.padding, relu: true });
+    return conv2d(x, this.weight, this.bias, { ...this.convOptions(), relu: true });
   }
 }
 

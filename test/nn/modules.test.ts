@@ -146,3 +146,17 @@ it('loadStateDict copies in place, all or nothing, and names what does not fit',
   b.loadStateDict(a.stateDict());
   expect(await weight.weight.data()).toEqual(await (a.layers[0] as wc.nn.Linear).weight.data());
 });
+
+it('nn.Conv2d with groups and dilation: PyTorch weight shape, init bound and the functional result', async () => {
+  const conv = new wc.nn.Conv2d(6, 9, 3, { groups: 3, dilation: 2, padding: 2, seed: 5 });
+  expect(conv.weight.shape).toEqual([9, 2, 3, 3]);
+  const bound = 1 / Math.sqrt(2 * 3 * 3); // fan-in is per group
+  const w = await conv.weight.data();
+  expect(Math.max(...w.map(Math.abs))).toBeLessThanOrEqual(bound);
+  expect(Math.max(...w.map(Math.abs))).toBeGreaterThan(bound * 0.8);
+  const x = wc.randn([1, 6, 7, 7], { seed: 1 });
+  const viaModule = await conv.forward(x).data();
+  const direct = await wc.conv2d(x, conv.weight, conv.bias, { groups: 3, dilation: 2, padding: 2 }).data();
+  expect(Array.from(viaModule)).toEqual(Array.from(direct));
+  expect(() => new wc.nn.Conv2d(6, 4, 3, { groups: 3 })).toThrow(/groups 3 must be a positive integer dividing in \(6\) and out \(4\)/);
+});

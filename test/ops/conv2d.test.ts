@@ -34,6 +34,35 @@ it.each(cases)('conv2d x%j w%j stride %j padding %j', async ({ x, w, stride = [1
   });
 });
 
+// Dilation and groups (the implicit-GEMM kernels on every adapter): dilation 2 with stride 2, groups 3 over 6
+// channels, depthwise (groups = channels, one filter each, and two per channel), odd sizes.
+const grouped: Array<Case & { dilation: [number, number]; groups: number }> = [
+  { x: [2, 3, 9, 7], w: [4, 3, 3, 3], stride: [2, 2], padding: [1, 1], dilation: [2, 2], groups: 1, bias: true },
+  { x: [1, 2, 7, 8], w: [3, 2, 2, 3], padding: [2, 1], dilation: [3, 2], groups: 1 },
+  { x: [2, 6, 7, 5], w: [9, 2, 3, 3], padding: [1, 1], dilation: [1, 1], groups: 3, bias: true },
+  { x: [1, 6, 8, 7], w: [6, 2, 3, 2], stride: [2, 1], dilation: [2, 1], groups: 3 },
+  { x: [2, 5, 7, 7], w: [5, 1, 3, 3], padding: [1, 1], dilation: [1, 1], groups: 5, bias: true },
+  { x: [1, 4, 9, 6], w: [8, 1, 5, 5], stride: [2, 2], padding: [2, 2], dilation: [1, 1], groups: 4 },
+];
+
+it.each(grouped)('conv2d x%j w%j with dilation and groups', async ({ x, w, stride = [1, 1], padding = [0, 0], dilation, groups, bias }) => {
+  await checkOp({
+    shapes: bias ? [x, w, [w[0]]] : [x, w],
+    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding, dilation, groups }),
+    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding, dilation, groups),
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
+});
+
+it('rejects groups that do not divide the channels, and weights of the wrong group width', () => {
+  const x = wc.zeros([1, 6, 5, 5]);
+  expect(() => wc.conv2d(x, wc.zeros([4, 2, 3, 3]), null, { groups: 4 })).toThrow(/conv2d: groups 4 must divide both the 6 input and the 4 output channels/);
+  expect(() => wc.conv2d(x, wc.zeros([6, 3, 3, 3]), null, { groups: 3 })).toThrow(/w has 3 input channels per group; x's 6 channels in 3 groups need 2/);
+  expect(() => wc.conv2d(x, wc.zeros([6, 6, 3, 3]), null, { dilation: 0 })).toThrow(/dilation 0 must be positive integers/);
+  expect(() => wc.conv2d(x, wc.zeros([6, 6, 3, 3]), null, { dilation: 3 })).toThrow(/the 3x3 kernel \(dilation 3,3\) does not fit the 5x5 image/);
+});
+
 it('fuses a ReLU into the output and its gradient', async () => {
   await checkOp({
     shapes: [[2, 3, 6, 5], [4, 3, 3, 3], [4]],

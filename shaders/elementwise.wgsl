@@ -32,6 +32,12 @@ const SIGMOID = 1u;
 const TANH = 2u;
 const NEG = 3u;
 const AFFINE = 4u;   // alpha * x + beta
+const GELU = 5u;          // x * Phi(x), Phi the standard normal CDF
+const GELU_TANH = 6u;     // GELU's tanh approximation
+const LEAKY_RELU = 7u;    // x, or alpha * x where x < 0
+const SILU = 8u;          // x * sigmoid(x)
+const HARDSWISH = 9u;     // x * clamp(x + 3, 0, 6) / 6
+const SOFTPLUS = 10u;     // log(1 + e^x)
 
 // Binary operations; the *_GRAD ones take (forward value, upstream gradient) and give the input's gradient.
 const ADD = 0u;
@@ -41,6 +47,33 @@ const DIV = 3u;
 const RELU_GRAD = 4u;     // (x, dy)  -> dy where x > 0
 const SIGMOID_GRAD = 5u;  // (y, dy)  -> dy * y * (1 - y)
 const TANH_GRAD = 6u;     // (y, dy)  -> dy * (1 - y^2)
+// The rest take the forward input x: (x, dy) -> dy * f'(x).
+const GELU_GRAD = 7u;
+const GELU_TANH_GRAD = 8u;
+const LEAKY_RELU_GRAD = 9u;
+const SILU_GRAD = 10u;
+const HARDSWISH_GRAD = 11u;
+const SOFTPLUS_GRAD = 12u;
+
+const SQRT_HALF = 0.7071067811865476;
+const SQRT_2_OVER_PI = 0.7978845608028654;
+const INV_SQRT_2PI = 0.3989422804014327;
+
+// erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7, under float32's resolution near 1);
+// WGSL has no erf.
+fn erf(v: f32) -> f32 {
+  let z = abs(v);
+  let t = 1.0 / (1.0 + 0.3275911 * z);
+  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return sign(v) * (1.0 - poly * exp(-z * z));
+}
+
+fn sigmoidOf(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+
+// tanh(sqrt(2/pi) (x + 0.044715 x^3)), clamped like TANH
+fn geluTanhInner(x: f32) -> f32 {
+  return tanh(clamp(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x), -15.0, 15.0));
+}
 
 fn unaryOp(x: f32) -> f32 {
   switch OP {
@@ -51,6 +84,13 @@ fn unaryOp(x: f32) -> f32 {
     case TANH: { return tanh(clamp(x, -15.0, 15.0)); }
     case NEG: { return -x; }
     case AFFINE: { return params.alpha * x + params.beta; }
+    case GELU: { return 0.5 * x * (1.0 + erf(x * SQRT_HALF)); }
+    case GELU_TANH: { return 0.5 * x * (1.0 + geluTanhInner(x)); }
+    case LEAKY_RELU: { return select(params.alpha * x, x, x > 0.0); }
+    case SILU: { return x * sigmoidOf(x); }
+    case HARDSWISH: { return x * clamp(x + 3.0, 0.0, 6.0) / 6.0; }
+    // max(x, 0) + log(1 + e^-|x|): exp never overflows
+    case SOFTPLUS: { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
     default: { return x; }
   }
 }
@@ -64,6 +104,19 @@ fn binaryOp(x: f32, y: f32) -> f32 {
     case RELU_GRAD: { return select(0.0, y, x > 0.0); }
     case SIGMOID_GRAD: { return y * x * (1.0 - x); }
     case TANH_GRAD: { return y * (1.0 - x * x); }
+    // d(x Phi(x)) = Phi(x) + x phi(x)
+    case GELU_GRAD: { return y * (0.5 * (1.0 + erf(x * SQRT_HALF)) + x * INV_SQRT_2PI * exp(-0.5 * x * x)); }
+    // with t = tanh(u), u = sqrt(2/pi)(x + 0.044715 x^3): 0.5 (1 + t) + 0.5 x (1 - t^2) du/dx
+    case GELU_TANH_GRAD: {
+      let t = geluTanhInner(x);
+      return y * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * x * x));
+    }
+    case LEAKY_RELU_GRAD: { return select(params.alpha * y, y, x > 0.0); }
+    // d(x s(x)) = s (1 + x (1 - s))
+    case SILU_GRAD: { let s = sigmoidOf(x); return y * s * (1.0 + x * (1.0 - s)); }
+    // PyTorch's: 0 below -3, x / 3 + 1/2 up to 3, then 1
+    case HARDSWISH_GRAD: { return select(select(y * (x / 3.0 + 0.5), y, x > 3.0), 0.0, x < -3.0); }
+    case SOFTPLUS_GRAD: { return y * sigmoidOf(x); }
     default: { return x; }
   }
 }

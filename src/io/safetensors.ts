@@ -12,7 +12,7 @@
  * DataView within the checked bounds. The pure halves, `parseSafetensors` and `serializeSafetensors`, never
  * touch the GPU; `saveSafetensors` and `loadSafetensors` connect them to a module's stateDict.
  */
-import type { Module } from '../nn/module';
+import type { AnyModule as Module } from '../nn/module';
 import { formatShape } from '../shape';
 
 /** One tensor of a safetensors file, as float32 values whatever its stored dtype. */

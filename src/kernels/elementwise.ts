@@ -8,8 +8,11 @@ import { runtime } from '../gpu/runtime';
 import { shaderConstants } from '../gpu/shaders';
 import { broadcastShapes, broadcastStrides, packDims, sizeOf, stridesOf, MAX_RANK, type Shape } from '../shape';
 
-const UNARY = shaderConstants('elementwise', ['RELU', 'SIGMOID', 'TANH', 'NEG', 'AFFINE']);
-const BINARY = shaderConstants('elementwise', ['ADD', 'SUB', 'MUL', 'DIV', 'RELU_GRAD', 'SIGMOID_GRAD', 'TANH_GRAD']);
+const UNARY = shaderConstants('elementwise', ['RELU', 'SIGMOID', 'TANH', 'NEG', 'AFFINE', 'GELU', 'GELU_TANH', 'LEAKY_RELU', 'SILU', 'HARDSWISH', 'SOFTPLUS']);
+const BINARY = shaderConstants('elementwise', [
+  'ADD', 'SUB', 'MUL', 'DIV', 'RELU_GRAD', 'SIGMOID_GRAD', 'TANH_GRAD',
+  'GELU_GRAD', 'GELU_TANH_GRAD', 'LEAKY_RELU_GRAD', 'SILU_GRAD', 'HARDSWISH_GRAD', 'SOFTPLUS_GRAD',
+]);
 export type UnaryCode = Exclude<keyof typeof UNARY, 'AFFINE'>;
 export type BinaryCode = keyof typeof BINARY;
 
@@ -41,10 +44,10 @@ function launch(entry: 'unary' | 'binary' | 'fill', op: number, out: Tensor, inp
   });
 }
 
-/** out = f(x), elementwise. */
-export function unaryKernel(x: Tensor, code: UnaryCode): Tensor {
+/** out = f(x), elementwise; `alpha` is LEAKY_RELU's slope. */
+export function unaryKernel(x: Tensor, code: UnaryCode, alpha?: number): Tensor {
   const out = empty(x.shape);
-  launch('unary', UNARY[code], out, { a: x }, false, {});
+  launch('unary', UNARY[code], out, { a: x }, false, { alpha });
   return out;
 }
 
@@ -78,13 +81,14 @@ export function permuteKernel(x: Tensor, perm: readonly number[]): Tensor {
   return out;
 }
 
-/** out = g(a, b) with NumPy broadcasting; `op` names the public op in errors. */
-export function binaryKernel(op: string, a: Tensor, b: Tensor, code: BinaryCode): Tensor {
+/** out = g(a, b) with NumPy broadcasting; `op` names the public op in errors; `alpha` is LEAKY_RELU_GRAD's slope. */
+export function binaryKernel(op: string, a: Tensor, b: Tensor, code: BinaryCode, alpha?: number): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
   if (shape.length > MAX_RANK) throw new Error(`webgpu-cnn ${op}: tensors of rank ${shape.length} exceed the supported rank ${MAX_RANK}`);
   const out = empty(shape);
   const same = sizeOf(a.shape) === out.size && sizeOf(b.shape) === out.size;
   launch('binary', BINARY[code], out, { a, b }, !same, {
+    alpha,
     shape,
     aStrides: broadcastStrides(a.shape, shape),
     bStrides: broadcastStrides(b.shape, shape),

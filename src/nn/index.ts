@@ -1,2 +1,3 @@
-export { Module } from './module';
+export { Module, type AnyModule, type LoadResult } from './module';
 export { Conv2d, Linear, ReLU, Sigmoid, Tanh, MaxPool2d, AvgPool2d, BatchNorm2d, Dropout, Flatten, Residual, Sequential } from './layers';
+export { GELU, LeakyReLU, SiLU, Hardswish, Softmax, LogSoftmax } from './activations';

@@ -14,7 +14,7 @@ import { dropout } from '../ops/dropout';
 import { flatten } from '../ops/reshape';
 import { add } from '../ops/add';
 import { nextSeed } from '../ops/random';
-import { Module } from './module';
+import { Module, type AnyModule } from './module';
 import { uniformInit } from './init';
 
 type Pair = number | [number, number];
@@ -178,7 +178,7 @@ export class Sequential extends Module {
     super();
     this.layers = layers;
   }
-  override children(): Array<[string, Module]> {
+  override children(): Array<[string, AnyModule]> {
     return this.layers.map((m, i) => [String(i), m]);
   }
   forward(x: Tensor): Tensor {

@@ -39,3 +39,24 @@ export function binaryRef(f: (x: number, y: number) => number, a: NdArray, b: Nd
   }
   return { data: out, shape };
 }
+
+/** erf by its Maclaurin series, exact to ~1e-9 in double for |x| <= 5 (enough for the tests' inputs). */
+export function erf(x: number): number {
+  let term = x;
+  let s = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (-x * x) / n;
+    s += term / (2 * n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * s;
+}
+
+export const activationRefs = {
+  gelu: (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  geluTanh: (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
+  leakyRelu: (x: number) => (x > 0 ? x : 0.01 * x),
+  leakyRelu02: (x: number) => (x > 0 ? x : 0.2 * x),
+  silu: (x: number) => x / (1 + Math.exp(-x)),
+  hardswish: (x: number) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
+  softplus: (x: number) => Math.log1p(Math.exp(x)),
+} as const;

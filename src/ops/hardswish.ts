@@ -1,0 +1,14 @@
+import type { Tensor } from '../tensor';
+import { record, save, needsGrad } from '../autograd/tape';
+import { binaryKernel, unaryKernel } from '../kernels/elementwise';
+
+/**
+ * x * relu6(x + 3) / 6, MobileNetV3's cheap swish. d/dx = 0 for x < -3, x / 3 + 1/2 for -3 <= x <= 3, 1 above
+ * (PyTorch's choice at the kinks).
+ */
+export function hardswish(x: Tensor): Tensor {
+  const out = unaryKernel(x, 'HARDSWISH');
+  if (!needsGrad(x)) return out;
+  const sx = save(x);
+  return record('hardswish', out, [x], (dy) => [() => binaryKernel('hardswish', sx, dy, 'HARDSWISH_GRAD')], [sx]);
+}

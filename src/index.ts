@@ -27,6 +27,8 @@ export { sum } from './ops/sum';
 export { mean } from './ops/mean';
 export { reshape, flatten } from './ops/reshape';
 export { transpose } from './ops/transpose';
+export { cat, stack } from './ops/cat';
+export { narrow, split } from './ops/narrow';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
 export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
 export { linear } from './ops/linear';

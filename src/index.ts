@@ -30,6 +30,7 @@ export { transpose } from './ops/transpose';
 export { cat, stack } from './ops/cat';
 export { narrow, split } from './ops/narrow';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
+export { convTranspose2d, type ConvTranspose2dOptions } from './ops/convtranspose2d';
 export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';

@@ -1,0 +1,41 @@
+/** Layers that change an image's size: transposed convolution, upsampling, adaptive average pooling. */
+import type { Tensor } from '../tensor';
+import { convTranspose2d, type ConvTranspose2dOptions } from '../ops/convtranspose2d';
+import { nextSeed } from '../ops/random';
+import { Module } from './module';
+import { uniformInit } from './init';
+
+type Pair = number | [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
+
+export class ConvTranspose2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  /**
+   * torch.nn.ConvTranspose2d: weight [in, out / groups, kh, kw]. PyTorch computes the init's fan-in from that
+   * layout's second dimension, (out / groups) * kh * kw, and so does this.
+   */
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Pair,
+    readonly options: ConvTranspose2dOptions & { bias?: boolean; seed?: number } = {},
+  ) {
+    super();
+    const [kh, kw] = pair(kernelSize);
+    const groups = options.groups ?? 1;
+    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new Error(`webgpu-cnn nn.ConvTranspose2d: groups ${groups} must be a positive integer dividing in (${inChannels}) and out (${outChannels}) channels`);
+    }
+    const fanIn = (outChannels / groups) * kh * kw;
+    const seed = options.seed ?? nextSeed();
+    this.weight = this.registerParameter('weight', uniformInit([inChannels, outChannels / groups, kh, kw], fanIn, seed));
+    this.bias = options.bias === false ? null : this.registerParameter('bias', uniformInit([outChannels], fanIn, seed ^ 0x9e3779b9));
+  }
+
+  forward(x: Tensor): Tensor {
+    const { stride, padding, outputPadding, dilation, groups } = this.options;
+    return convTranspose2d(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });
+  }
+}

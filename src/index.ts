@@ -35,6 +35,8 @@ export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } fr
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
 export { avgPool2d } from './ops/avgpool2d';
+export { adaptiveAvgPool2d } from './ops/adaptiveavgpool2d';
+export { upsample, type UpsampleOptions } from './ops/upsample';
 export type { Pool2dOptions } from './kernels/pool';
 export { batchNorm2d, type BatchNormOptions } from './ops/batchnorm2d';
 export { dropout, type DropoutOptions } from './ops/dropout';

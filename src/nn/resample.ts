@@ -1,6 +1,8 @@
 /** Layers that change an image's size: transposed convolution, upsampling, adaptive average pooling. */
 import type { Tensor } from '../tensor';
 import { convTranspose2d, type ConvTranspose2dOptions } from '../ops/convtranspose2d';
+import { upsample, type UpsampleOptions } from '../ops/upsample';
+import { adaptiveAvgPool2d } from '../ops/adaptiveavgpool2d';
 import { nextSeed } from '../ops/random';
 import { Module } from './module';
 import { uniformInit } from './init';
@@ -37,5 +39,24 @@ export class ConvTranspose2d extends Module {
   forward(x: Tensor): Tensor {
     const { stride, padding, outputPadding, dilation, groups } = this.options;
     return convTranspose2d(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });
+  }
+}
+
+export class Upsample extends Module {
+  constructor(readonly options: UpsampleOptions) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return upsample(x, this.options);
+  }
+}
+
+/** torch.nn.AdaptiveAvgPool2d; outputSize 1 is the global average pooling of ResNet and MobileNet heads. */
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: number | [number, number]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
   }
 }

@@ -1,10 +1,12 @@
-// 2-D max and average pooling over NCHW images, forward and backward, like PyTorch (floor mode).
+// 2-D max and average pooling over NCHW images, forward and backward, like PyTorch (floor or ceil mode: the host
+// sizes the output, and a last window that hangs over the edge is clipped like any other).
 //
 // Output pixel (p, q) of an image plane pools the window of rows p*strideH - padH .. + kernelH - 1 and columns
 // q*strideW - padW .. + kernelW - 1; window positions outside the image are padding.
 //   max: padding acts as -inf; the forward also writes, per output element, the flat index into x of the
 //        element it picked (the first maximum in row-major window order; a NaN wins, as in PyTorch).
-//   avg: padding counts as zeros in the divisor (PyTorch's count_include_pad=True): always kernelH*kernelW.
+//   avg: with countIncludePad (PyTorch's default) the divisor counts the window's padding too, though not the
+//        part of a ceil-mode window beyond the padding; without it, only the pixels inside the image.
 //
 // Entry points: max_forward, avg_forward, max_backward (or max_backward_scatter), avg_backward. The mode is the entry point rather than an
 // override constant because max and avg bind different buffers (only max has an argmax).
@@ -28,6 +30,7 @@ struct Params {
   strideW: u32,
   padH: u32,
   padW: u32,
+  countIncludePad: u32,  // avg: 1 to divide by the window clipped to the padded image, 0 by its pixels
 }
 
 // Each entry point binds only the variables it uses (its layout is reflected per entry point).
@@ -70,6 +73,22 @@ fn windowOf(o: u32) -> Window {
   let w0 = u32(max(left, 0));
   let w1 = u32(clamp(left + i32(params.kernelW), 0, i32(params.W)));
   return Window(plane, h0, h1, w0, w1);
+}
+
+// avg's divisor for output pixel (p, q), as PyTorch's avg_pool2d computes it.
+fn avgDivisor(p: u32, q: u32) -> f32 {
+  let top = i32(p * params.strideH) - i32(params.padH);
+  let left = i32(q * params.strideW) - i32(params.padW);
+  let bottom = top + i32(params.kernelH);
+  let right = left + i32(params.kernelW);
+  if (params.countIncludePad != 0u) {
+    let h = min(bottom, i32(params.H + params.padH)) - top;
+    let w = min(right, i32(params.W + params.padW)) - left;
+    return f32(h * w);
+  }
+  let h = min(bottom, i32(params.H)) - max(top, 0);
+  let w = min(right, i32(params.W)) - max(left, 0);
+  return f32(h * w);
 }
 
 // The output rows (or columns) whose windows cover input row (or column) `i`: lo..hi-1, clipped to 0..size-1.
@@ -126,7 +145,7 @@ fn avg_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
       s += x[base + h * params.W + w];
     }
   }
-  out[o] = s / f32(params.kernelH * params.kernelW);
+  out[o] = s / avgDivisor((o / params.Q) % params.P, o % params.Q);
 }
 
 // dx[i] = sum of dy[o] over the windows o whose saved argmax is i.
@@ -161,7 +180,7 @@ fn max_backward_scatter(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(
   if (i != NO_INDEX) { dx[i] = dy[o]; }
 }
 
-// dx[i] = sum of dy[o] over the windows o that cover i, over kernelH*kernelW.
+// dx[i] = sum of dy[o] / divisor(o) over the windows o that cover i.
 @compute @workgroup_size(WORKGROUP)
 fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flatId(gid, nwg, WORKGROUP);
@@ -174,8 +193,8 @@ fn avg_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_work
   var g = 0.0;
   for (var p = rows.x; p < rows.y; p++) {
     for (var q = cols.x; q < cols.y; q++) {
-      g += dy[(plane * params.P + p) * params.Q + q];
+      g += dy[(plane * params.P + p) * params.Q + q] / avgDivisor(p, q);
     }
   }
-  dx[i] = g / f32(params.kernelH * params.kernelW);
+  dx[i] = g;
 }

@@ -34,7 +34,7 @@ export { convTranspose2d, type ConvTranspose2dOptions } from './ops/convtranspos
 export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
-export { avgPool2d } from './ops/avgpool2d';
+export { avgPool2d, type AvgPool2dOptions } from './ops/avgpool2d';
 export { adaptiveAvgPool2d } from './ops/adaptiveavgpool2d';
 export { upsample, type UpsampleOptions } from './ops/upsample';
 export type { Pool2dOptions } from './kernels/pool';

@@ -14,6 +14,8 @@ export interface Pool2dOptions {
   stride?: number | [number, number];
   /** implicit padding on each side, at most half the kernel; defaults to 0 */
   padding?: number | [number, number];
+  /** size the output with ceil instead of floor (a last window may hang over the edge); default false */
+  ceilMode?: boolean;
 }
 
 /** Everything the kernels need to know about one pooling: x: [n, c, h, w] -> [n, c, p, q]. */
@@ -27,6 +29,8 @@ export interface PoolGeometry {
   kernel: [number, number];
   stride: [number, number];
   padding: [number, number];
+  /** avgPool2d: padding counts in the divisor */
+  countIncludePad: boolean;
 }
 
 const WORKGROUP = 64;
@@ -43,9 +47,10 @@ function pair(op: string, name: string, value: unknown, min: number): [number, n
 
 /**
  * Checks x and the options and works out the output size, throwing before anything reaches the GPU.
- * P = floor((H + 2 * padH - kernelH) / strideH) + 1, and the same for Q along the width.
+ * P = floor((H + 2 * padH - kernelH) / strideH) + 1, and the same for Q along the width. In ceil mode, ceil
+ * instead, less one when the last window would start past the image and its left padding (PyTorch's rule).
  */
-export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): PoolGeometry {
+export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions & { countIncludePad?: boolean }): PoolGeometry {
   if (x.shape.length !== 4) {
     throw new Error(`webgpu-cnn ${op}: expected x: [N, C, H, W] (rank 4), got ${formatShape(x.shape)}`);
   }
@@ -62,14 +67,19 @@ export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): Poo
   if (padding[0] > kernel[0] / 2 || padding[1] > kernel[1] / 2) {
     throw new Error(`webgpu-cnn ${op}: padding ${formatShape(padding)} must be at most half the kernel ${formatShape(kernel)}`);
   }
-  const [p, q] = [0, 1].map((d) => Math.floor(([h, w][d] + 2 * padding[d] - kernel[d]) / stride[d]) + 1);
+  const [p, q] = [0, 1].map((d) => {
+    const span = [h, w][d] + 2 * padding[d] - kernel[d];
+    if (!options.ceilMode) return Math.floor(span / stride[d]) + 1;
+    const n = Math.ceil(span / stride[d]) + 1;
+    return (n - 1) * stride[d] >= [h, w][d] + padding[d] ? n - 1 : n;
+  });
   if (p < 1 || q < 1) {
     throw new Error(
       `webgpu-cnn ${op}: input ${formatShape(x.shape)} padded by ${formatShape(padding)} is ${h + 2 * padding[0]}x${w + 2 * padding[1]}, ` +
         `smaller than the kernel ${formatShape(kernel)}; the output would be empty`,
     );
   }
-  return { n, c, h, w, p, q, kernel, stride, padding };
+  return { n, c, h, w, p, q, kernel, stride, padding, countIncludePad: options.countIncludePad ?? true };
 }
 
 export const poolOutputShape = (g: PoolGeometry): number[] => [g.n, g.c, g.p, g.q];
@@ -99,6 +109,7 @@ export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bin
       strideW: g.stride[1],
       padH: g.padding[0],
       padW: g.padding[1],
+      countIncludePad: g.countIncludePad ? 1 : 0,
     },
     workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
   });

@@ -71,3 +71,42 @@ export function randomPoolConfigs(seed: number, count: number): PoolConfig[] {
     return { shape: [int(1, 2), int(1, 3), h, w], kernel, stride, padding };
   });
 }
+
+/**
+ * Max or average pooling with PyTorch's ceilMode and countIncludePad (aten/src/ATen/native/Pool.h's
+ * pooling_output_shape; avg_pool2d's divide factor), one window at a time.
+ */
+export function poolModesRef(
+  x: NdArray, mode: 'max' | 'avg', kernel: [number, number], stride: [number, number], padding: [number, number],
+  ceilMode: boolean, countIncludePad = true,
+): NdArray {
+  const [n, c, h, w] = x.shape;
+  const size = (input: number, d: number) => {
+    const span = input + 2 * padding[d] - kernel[d];
+    let out = (ceilMode ? Math.ceil(span / stride[d]) : Math.floor(span / stride[d])) + 1;
+    if (ceilMode && (out - 1) * stride[d] >= input + padding[d]) out--;
+    return out;
+  };
+  const [p, q] = [size(h, 0), size(w, 1)];
+  const out = new Float64Array(n * c * p * q);
+  for (let plane = 0; plane < n * c; plane++)
+    for (let i = 0; i < p; i++)
+      for (let j = 0; j < q; j++) {
+        const top = i * stride[0] - padding[0];
+        const left = j * stride[1] - padding[1];
+        const bottom = Math.min(top + kernel[0], h + padding[0]);
+        const right = Math.min(left + kernel[1], w + padding[1]);
+        const padded = (bottom - top) * (right - left);
+        const [r0, r1, c0, c1] = [Math.max(top, 0), Math.min(bottom, h), Math.max(left, 0), Math.min(right, w)];
+        let best = -Infinity;
+        let s = 0;
+        for (let r = r0; r < r1; r++)
+          for (let col = c0; col < c1; col++) {
+            const v = x.data[(plane * h + r) * w + col];
+            best = Math.max(best, v);
+            s += v;
+          }
+        out[(plane * p + i) * q + j] = mode === 'max' ? best : s / (countIncludePad ? padded : (r1 - r0) * (c1 - c0));
+      }
+  return { data: out, shape: [n, c, p, q] };
+}

@@ -39,6 +39,8 @@ export { adaptiveAvgPool2d } from './ops/adaptiveavgpool2d';
 export { upsample, type UpsampleOptions } from './ops/upsample';
 export type { Pool2dOptions } from './kernels/pool';
 export { batchNorm2d, type BatchNormOptions } from './ops/batchnorm2d';
+export { layerNorm } from './ops/layernorm';
+export { groupNorm } from './ops/groupnorm';
 export { dropout, type DropoutOptions } from './ops/dropout';
 export { softmax } from './ops/softmax';
 export { logSoftmax } from './ops/logsoftmax';

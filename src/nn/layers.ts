@@ -1,5 +1,5 @@
 /** The layers of torch.nn that a CNN needs, with PyTorch's parameter names, shapes and defaults. */
-import { assign, type Tensor } from '../tensor';
+import { assign, untrack, type Tensor } from '../tensor';
 import { affineKernel } from '../kernels/elementwise';
 import { zeros, ones, full } from '../ops/fill';
 import { conv2d } from '../ops/conv2d';
@@ -118,16 +118,18 @@ export class AvgPool2d extends Module {
 }
 
 export class BatchNorm2d extends Module {
+  /** gamma and beta: parameters, or constants 1 and 0 with affine: false (not in the state dict, as in PyTorch) */
   readonly weight: Tensor;
   readonly bias: Tensor;
   readonly runningMean: Tensor;
   readonly runningVar: Tensor;
   /** how many training batches updated the running statistics (PyTorch keeps it as an int64) */
   readonly numBatchesTracked: Tensor;
-  constructor(readonly numFeatures: number, readonly options: { momentum?: number; eps?: number } = {}) {
+  constructor(readonly numFeatures: number, readonly options: { momentum?: number; eps?: number; affine?: boolean } = {}) {
     super();
-    this.weight = this.registerParameter('weight', ones([numFeatures]));
-    this.bias = this.registerParameter('bias', zeros([numFeatures]));
+    const affine = options.affine ?? true;
+    this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : untracked(ones([numFeatures]));
+    this.bias = affine ? this.registerParameter('bias', zeros([numFeatures])) : untracked(zeros([numFeatures]));
     this.runningMean = this.registerBuffer('running_mean', zeros([numFeatures]));
     this.runningVar = this.registerBuffer('running_var', ones([numFeatures]));
     this.numBatchesTracked = this.registerBuffer('num_batches_tracked', full([], 0));
@@ -139,8 +141,20 @@ export class BatchNorm2d extends Module {
       assign(this.numBatchesTracked, next);
       next.dispose();
     }
-    return batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: this.training, ...this.options });
+    const { momentum, eps } = this.options;
+    return batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: this.training, momentum, eps });
   }
+  override dispose(): void {
+    super.dispose();
+    this.weight.dispose();
+    this.bias.dispose();
+  }
+}
+
+/** A module's constant: outlives any scope it was made in, like a parameter. */
+function untracked(t: Tensor): Tensor {
+  untrack(t);
+  return t;
 }
 
 export class Dropout extends Module {

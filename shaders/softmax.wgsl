@@ -8,6 +8,11 @@ struct Params {
   rows: u32,
   axis: u32,
   inner: u32,
+  // cross-entropy only:
+  smoothing: f32,     // label smoothing: the target is (1 - smoothing) one-hot + smoothing / K
+  ignoreIndex: f32,   // rows with this label add nothing to the loss or the gradient
+  perRow: u32,        // backward: dy holds one value per row (reduction 'none') rather than one in all
+  scale: f32,         // backward: times this
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;          // logits, or the forward output in backward
@@ -16,6 +21,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> probs: array<f32>; // cross-entropy: softmax kept for backward
 @group(0) @binding(5) var<uniform> params: Params;
+@group(0) @binding(6) var<storage, read_write> valid: array<f32>;  // cross-entropy: 1 per counted row, 0 if ignored
 
 override WORKGROUP: u32 = 64u;   // a power of two
 override LOG: bool = false;      // log-softmax instead of softmax
@@ -70,38 +76,69 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   }
 }
 
-// Per sample n (a row of logits [N, K]): loss[n] = log(sum_k exp(x[n, k])) - x[n, label[n]], and the softmax
-// saved for backward. A label outside [0, K) gives a NaN loss rather than reading out of bounds.
+// Per sample n (a row of logits [N, K]), with target t = (1 - s) onehot(label) + s / K (s the smoothing):
+//   loss[n] = -sum_k t_k log softmax_k = lse - (1 - s) x[label] - (s / K) sum_k x_k,   lse = log sum_k exp x_k
+// and the softmax saved for backward; valid[n] = 0 and loss[n] = 0 for an ignored label. A label outside
+// [0, K) gives a NaN loss rather than reading out of bounds.
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) lid: u32) {
   let row = flatGroupId(wid, nwg);
   if (row >= params.rows) { return; }
   let st = rowStats(row, lid);
+  var total = 0.0;
   for (var a = lid; a < params.axis; a += WORKGROUP) {
     let i = at(row, a);
     probs[i] = exp(x[i] - st.x - st.y);
+    total += x[i];
   }
+  total = workgroupReduce(lid, vec2<f32>(total, 0.0), TREE_SUM).x;
   if (lid == 0u) {
     let label = labels[row];
     let k = u32(label);
-    if (label < 0.0 || k >= params.axis || f32(k) != label) {
+    if (label == params.ignoreIndex) {
+      out[row] = 0.0;
+      valid[row] = 0.0;
+    } else if (label < 0.0 || k >= params.axis || f32(k) != label) {
       // A NaN built at run time: WGSL rejects NaN as a constant.
       out[row] = bitcast<f32>(0x7fc00000u | (params.rows & 0u));
+      valid[row] = 1.0;
     } else {
-      out[row] = st.x + st.y - x[at(row, k)];
+      let s = params.smoothing;
+      out[row] = st.x + st.y - (1.0 - s) * x[at(row, k)] - s / f32(params.axis) * total;
+      valid[row] = 1.0;
     }
   }
 }
 
-// d(mean_n loss[n]) / dx[n, k] = (softmax[n, k] - [k == label[n]]) / N, times the upstream scalar dy[0].
-// One invocation per logit; `x` here is the saved softmax.
+// d loss[n] / dx[n, k] = softmax[n, k] - t_k (0 for an ignored row), times the upstream gradient (dy[0], or
+// dy[n] per row) and `scale` (1 / counted rows for the mean). One invocation per logit; `x` is the saved softmax.
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flatId(gid, nwg, WORKGROUP);
   if (e >= params.rows * params.axis) { return; }
   let n = e / params.axis;
   let k = e % params.axis;
-  let hot = select(0.0, 1.0, f32(k) == labels[n]);
-  out[e] = (x[e] - hot) * dy[0] / f32(params.rows);
+  let label = labels[n];
+  let goal = select(0.0, 1.0 - params.smoothing, f32(k) == label) + params.smoothing / f32(params.axis);
+  let upstream = dy[select(0u, n, params.perRow != 0u)];
+  out[e] = select((x[e] - goal) * upstream * params.scale, 0.0, label == params.ignoreIndex);
+}
+
+// out[row] = the first index of the row's maximum, as a float (a NaN wins, as in PyTorch). One invocation per
+// row, walking it serially: rows are short (classes), and there are many of them (pixels).
+@compute @workgroup_size(WORKGROUP)
+fn argmax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = flatId(gid, nwg, WORKGROUP);
+  if (row >= params.rows) { return; }
+  var best = x[at(row, 0u)];
+  var index = 0u;
+  for (var a = 1u; a < params.axis; a++) {
+    let v = x[at(row, a)];
+    if (v > best || (v != v && best == best)) {
+      best = v;
+      index = a;
+    }
+  }
+  out[row] = f32(index);
 }

@@ -44,7 +44,10 @@ export { groupNorm } from './ops/groupnorm';
 export { dropout, type DropoutOptions } from './ops/dropout';
 export { softmax } from './ops/softmax';
 export { logSoftmax } from './ops/logsoftmax';
-export { crossEntropy } from './ops/crossentropy';
+export { crossEntropy, type CrossEntropyOptions } from './ops/crossentropy';
+export { mseLoss, type Reduction } from './ops/mseloss';
+export { binaryCrossEntropyWithLogits } from './ops/bcewithlogits';
+export { argmax } from './ops/argmax';
 
 export * as nn from './nn/index';
 export * as optim from './optim/index';

@@ -15,8 +15,17 @@ export interface RowView {
 
 const ELEMENT_WORKGROUP = 64;
 
+/** The cross-entropy fields of the uniform; softmax ignores them. */
+export interface LossParams {
+  smoothing: number;
+  ignoreIndex: number;
+  perRow: number;
+  scale: number;
+}
+const NO_LOSS: LossParams = { smoothing: 0, ignoreIndex: -100, perRow: 0, scale: 1 };
+
 /** One workgroup per row; the workgroup shrinks for short rows. */
-function launchRows(entry: 'forward' | 'backward' | 'cross_entropy', v: RowView, bindings: Record<string, GPUBuffer>, log = false): void {
+function launchRows(entry: 'forward' | 'backward' | 'cross_entropy', v: RowView, bindings: Record<string, GPUBuffer>, log = false, loss: Partial<LossParams> = {}): void {
   const rt = runtime();
   const workgroup = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(v.axis, 1))));
   rt.launch({
@@ -24,7 +33,7 @@ function launchRows(entry: 'forward' | 'backward' | 'cross_entropy', v: RowView,
     entry,
     constants: entry === 'cross_entropy' ? { WORKGROUP: workgroup } : { WORKGROUP: workgroup, LOG: log },
     bindings,
-    params: { rows: v.rows, axis: v.axis, inner: v.inner },
+    params: { ...NO_LOSS, ...loss, rows: v.rows, axis: v.axis, inner: v.inner },
     workgroups: rt.grid1d(v.rows),
   });
 }
@@ -43,19 +52,23 @@ export function softmaxGradKernel(y: Tensor, dy: Tensor, v: RowView, log: boolea
   return dx;
 }
 
-/** Per row of logits [N, K]: the loss log sum exp - x[label], and the softmax kept for the gradient. */
-export function crossEntropyKernel(logits: Tensor, labels: Tensor): { losses: Tensor; probs: Tensor } {
+/**
+ * Per row of logits [N, K]: the loss lse - (1 - s) x[label] - s/K sum x (0 for ignored rows), whether the row
+ * counts (valid), and the softmax kept for the gradient.
+ */
+export function crossEntropyKernel(logits: Tensor, labels: Tensor, o: { smoothing: number; ignoreIndex: number }): { losses: Tensor; probs: Tensor; valid: Tensor } {
   const [N, K] = logits.shape;
   const losses = empty([N]);
+  const valid = empty([N]);
   const probs = empty([N, K]);
   launchRows('cross_entropy', { rows: N, axis: K, inner: 1 }, {
-    x: logits.buffer, labels: labels.buffer, out: losses.buffer, probs: probs.buffer,
-  });
-  return { losses, probs };
+    x: logits.buffer, labels: labels.buffer, out: losses.buffer, probs: probs.buffer, valid: valid.buffer,
+  }, false, o);
+  return { losses, probs, valid };
 }
 
-/** d(mean loss)/dlogits = (probs - onehot(labels)) * dy[0] / N. */
-export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor): Tensor {
+/** dlogits = (probs - target) * dy * scale, 0 on ignored rows; dy is one value, or one per row with perRow. */
+export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, o: { smoothing: number; ignoreIndex: number; perRow: boolean; scale: number }): Tensor {
   const rt = runtime();
   const [N, K] = probs.shape;
   const dx = empty([N, K]);
@@ -64,8 +77,23 @@ export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor
     entry: 'cross_entropy_backward',
     constants: { WORKGROUP: ELEMENT_WORKGROUP },
     bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer },
-    params: { rows: N, axis: K, inner: 1 },
+    params: { rows: N, axis: K, inner: 1, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: o.scale },
     workgroups: rt.grid1d(Math.ceil((N * K) / ELEMENT_WORKGROUP)),
   });
   return dx;
+}
+
+/** The index of each row's maximum, as floats: x [.., axis, ..] -> [.., ..] (the axis dropped). */
+export function argmaxKernel(x: Tensor, v: RowView, shape: readonly number[]): Tensor {
+  const rt = runtime();
+  const out = empty(shape);
+  rt.launch({
+    shader: 'softmax',
+    entry: 'argmax',
+    constants: { WORKGROUP: ELEMENT_WORKGROUP },
+    bindings: { x: x.buffer, out: out.buffer },
+    params: { ...NO_LOSS, rows: v.rows, axis: v.axis, inner: v.inner },
+    workgroups: rt.grid1d(Math.ceil(v.rows / ELEMENT_WORKGROUP)),
+  });
+  return out;
 }

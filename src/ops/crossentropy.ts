@@ -1,48 +1,88 @@
-import { tensor, Tensor } from '../tensor';
+import { tensor, view, Tensor } from '../tensor';
 import { record, needsGrad } from '../autograd/tape';
-import { formatShape } from '../shape';
+import { formatShape, sizeOf } from '../shape';
 import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
-import { sumAxes } from './sum';
+import { binaryKernel, permuteKernel } from '../kernels/elementwise';
+import { sumKernel } from '../kernels/reduce';
 
-/**
- * Softmax cross-entropy of logits and integer class labels, averaged over the batch, fused into one kernel.
- * logits: [N, K], labels: Int32Array | number[] | Tensor [N] (class indices) -> [] (a scalar).
- * loss = mean_n (log sum_k exp(x[n, k]) - x[n, label[n]]);  d/dx[n, k] = (softmax[n, k] - [k = label[n]]) / N.
- */
-export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor): Tensor {
-  if (logits.shape.length !== 2) {
-    throw new Error(`webgpu-cnn crossEntropy: logits must be [N, K], got ${formatShape(logits.shape)}`);
-  }
-  const [N, K] = logits.shape;
-  const labelTensor = labelsOnGpu(labels, N, K);
-  const { losses, probs } = crossEntropyKernel(logits, labelTensor);
-  const out = sumAxes(losses, [0], false, 1 / N, 'crossEntropy');
-  losses.dispose();
-  const ownLabels = labelTensor !== labels;
-  if (!needsGrad(logits)) {
-    probs.dispose();
-    if (ownLabels) labelTensor.dispose();
-    return out;
-  }
-  // `out` came from sumAxes, which recorded nothing (losses does not require grad); this op records itself.
-  return record('crossEntropy', out, [logits], (dy) => [() => crossEntropyGradKernel(probs, labelTensor, dy)], ownLabels ? [probs, labelTensor] : [probs]);
+export interface CrossEntropyOptions {
+  /** the target puts 1 - labelSmoothing on the label and labelSmoothing / K on every class (default 0) */
+  labelSmoothing?: number;
+  /** samples (pixels) with this label count neither in the loss nor in the mean (default -100, as PyTorch) */
+  ignoreIndex?: number;
+  /** 'mean' over the samples not ignored (default), 'sum', or 'none': one loss per sample, labels' shape */
+  reduction?: 'mean' | 'sum' | 'none';
 }
 
-function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, N: number, K: number): Tensor {
+/**
+ * Softmax cross-entropy of logits and integer class labels, like torch.nn.functional.cross_entropy, fused
+ * into one kernel. logits: [N, K] with labels [N], or [N, K, d1, ...] with labels [N, d1, ...] (a class per
+ * pixel: segmentation); labels: Int32Array | number[] | Tensor of class indices.
+ *   loss_n = -sum_k t_k log softmax(x_n)_k,  t = (1 - s) onehot(label_n) + s / K;   d loss_n / dx_n = softmax(x_n) - t
+ * 'mean' divides the sum by the number of samples whose label is not ignoreIndex (ignored ones add 0).
+ * Spatial logits are first laid out as rows [N d1 .., K] (a transpose, undone on the gradient).
+ */
+export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor, options: CrossEntropyOptions = {}): Tensor {
+  const { labelSmoothing = 0, ignoreIndex = -100, reduction = 'mean' } = options;
+  const fail = (why: string) => new Error(`webgpu-cnn crossEntropy: ${why}`);
+  if (logits.shape.length < 2) throw fail(`logits must be [N, K], got ${formatShape(logits.shape)} (or [N, K, d1, ...] with labels [N, d1, ...])`);
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw fail(`labelSmoothing ${labelSmoothing} must be in [0, 1]`);
+  if (!['mean', 'sum', 'none'].includes(reduction)) throw fail(`reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  const [N, K, ...spatial] = logits.shape;
+  const labelShape = [N, ...spatial];
+  const rows = sizeOf(labelShape);
+  const labelTensor = labelsOnGpu(labels, labelShape, K, ignoreIndex, logits.shape);
+  // [N, K, d...] -> [N, d..., K]: the kernel wants each sample's K logits together.
+  const toRows = [0, ...spatial.map((_, i) => i + 2), 1];
+  const flat = spatial.length ? permuteKernel(logits, toRows) : logits;
+  const o = { smoothing: labelSmoothing, ignoreIndex };
+  const { losses, probs, valid } = crossEntropyKernel(spatial.length ? view(flat, [rows, K]) : flat, labelTensor, o);
+  if (flat !== logits) flat.dispose();
+  let out: Tensor;
+  let count: Tensor | null = null;
+  if (reduction === 'none') {
+    out = view(losses, labelShape);
+  } else if (reduction === 'sum') {
+    out = sumKernel(losses, [0], false);
+  } else {
+    const total = sumKernel(losses, [0], false);
+    count = sumKernel(valid, [0], false);
+    out = binaryKernel('crossEntropy', total, count, 'DIV');
+    total.dispose();
+  }
+  losses.dispose();
+  valid.dispose();
+  const ownLabels = labelTensor !== labels;
+  if (!needsGrad(logits)) {
+    [probs, count, ownLabels ? labelTensor : null].forEach((t) => t?.dispose());
+    return out;
+  }
+  const saved = [probs, ...(count ? [count] : []), ...(ownLabels ? [labelTensor] : [])];
+  return record('crossEntropy', out, [logits], (dy) => [() => {
+    // mean: the upstream scalar over the counted samples, on the GPU (the count is not known on the CPU)
+    const upstream = count ? binaryKernel('crossEntropy', dy, count, 'DIV') : dy;
+    const g = crossEntropyGradKernel(probs, labelTensor, upstream, { ...o, perRow: reduction === 'none', scale: 1 });
+    if (!spatial.length) return g;
+    const inverse = toRows.map((_, i) => toRows.indexOf(i));
+    return permuteKernel(view(g, [N, ...spatial, K]), inverse);
+  }], saved);
+}
+
+function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, shape: number[], K: number, ignoreIndex: number, logits: readonly number[]): Tensor {
+  const n = sizeOf(shape);
+  const expected = `labels ${formatShape(shape)} to match logits ${formatShape(logits)}`;
   if (labels instanceof Tensor) {
-    if (labels.size !== N || labels.shape.length !== 1) {
-      throw new Error(`webgpu-cnn crossEntropy: labels must be [${N}] to match logits [${N}, ${K}], got ${formatShape(labels.shape)}`);
+    if (labels.size !== n || (labels.shape.length !== shape.length && labels.shape.length !== 1)) {
+      throw new Error(`webgpu-cnn crossEntropy: expected ${expected}, got ${formatShape(labels.shape)}`);
     }
     return labels;
   }
-  if (labels.length !== N) {
-    throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits [${N}, ${K}]; expected ${N}`);
-  }
+  if (labels.length !== n) throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits ${formatShape(logits)}; expected ${n} (${expected})`);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
-    if (!Number.isInteger(l) || l < 0 || l >= K) {
-      throw new Error(`webgpu-cnn crossEntropy: label ${l} at index ${i} is not a class index in [0, ${K})`);
+    if (l !== ignoreIndex && (!Number.isInteger(l) || l < 0 || l >= K)) {
+      throw new Error(`webgpu-cnn crossEntropy: label ${l} at index ${i} is not a class index in [0, ${K})${ignoreIndex >= 0 || ignoreIndex === -100 ? ` or the ignoreIndex ${ignoreIndex}` : ''}`);
     }
   }
-  return tensor(Float32Array.from(labels), [N]);
+  return tensor(Float32Array.from(labels), [n]);
 }

@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor';
-import { Optimizer } from './optimizer';
+import { Optimizer, type ParamGroup } from './optimizer';
 import { adamKernel } from '../kernels/optim';
 
 export interface AdamOptions {
@@ -16,23 +16,23 @@ export class Adam extends Optimizer {
   readonly weightDecay: number;
   protected decoupled = false;
 
-  constructor(params: Tensor[], options: AdamOptions = {}) {
+  constructor(params: Tensor[] | ParamGroup[], options: AdamOptions = {}) {
     super(params, options.lr ?? 1e-3);
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0;
   }
 
-  protected stateSlots(): number {
-    return 2;
+  protected stateNames(): string[] {
+    return ['exp_avg', 'exp_avg_sq'];
   }
 
   protected override biasCorrections(): [number, number] {
     return [1 - this.betas[0] ** this.t, 1 - this.betas[1] ** this.t];
   }
 
-  protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
-    adamKernel(p, g, m, v, this.hyper, {
+  protected update(p: Tensor, g: Tensor, [m, v]: Tensor[], hyper: Tensor): void {
+    adamKernel(p, g, m, v, hyper, {
       beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled,
     });
   }
@@ -40,7 +40,7 @@ export class Adam extends Optimizer {
 
 /** torch.optim.AdamW: weight decay shrinks the parameter directly (decoupled), default 0.01. */
 export class AdamW extends Adam {
-  constructor(params: Tensor[], options: AdamOptions = {}) {
+  constructor(params: Tensor[] | ParamGroup[], options: AdamOptions = {}) {
     super(params, { weightDecay: 0.01, ...options });
     this.decoupled = true;
   }

@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor';
-import { Optimizer } from './optimizer';
+import { Optimizer, type ParamGroup } from './optimizer';
 import { sgdKernel } from '../kernels/optim';
 
 export interface SGDOptions {
@@ -15,7 +15,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
   readonly weightDecay: number;
 
-  constructor(params: Tensor[], options: SGDOptions) {
+  constructor(params: Tensor[] | ParamGroup[], options: SGDOptions) {
     super(params, options.lr);
     this.momentum = options.momentum ?? 0;
     this.nesterov = options.nesterov ?? false;
@@ -23,11 +23,11 @@ export class SGD extends Optimizer {
     if (this.nesterov && this.momentum <= 0) throw new Error('webgpu-cnn SGD: nesterov needs momentum > 0');
   }
 
-  protected stateSlots(): number {
-    return this.momentum > 0 ? 1 : 0;
+  protected stateNames(): string[] {
+    return this.momentum > 0 ? ['momentum_buffer'] : [];
   }
 
-  protected update(p: Tensor, g: Tensor, [buf]: Tensor[]): void {
-    sgdKernel(p, g, buf ?? null, this.hyper, { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay });
+  protected update(p: Tensor, g: Tensor, [buf]: Tensor[], hyper: Tensor): void {
+    sgdKernel(p, g, buf ?? null, hyper, { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay });
   }
 }

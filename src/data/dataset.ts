@@ -3,18 +3,28 @@
 export interface Dataset {
   /** images one after another, each [C, H, W] row-major, values usually in [0, 1] */
   images: Float32Array;
+  /** class indices: one per image, or labelShape's worth per image (a class per pixel: segmentation) */
   labels: Int32Array;
   /** [C, H, W] of one image */
   shape: [number, number, number];
   length: number;
+  /** the shape of one image's labels; [] (the default) for one class per image, [H, W] for a mask */
+  labelShape?: number[];
+  /** float targets instead of (or beside) labels, targetShape's worth per image: masks for BCE, values for MSE */
+  targets?: Float32Array;
+  targetShape?: number[];
 }
 
 export interface Batch {
   images: Float32Array;
   labels: Int32Array;
+  /** the batch's float targets, when the dataset has them */
+  targets?: Float32Array;
   /** samples in this batch (the last one may be short) */
   size: number;
 }
+
+const perSample = (shape: readonly number[] | undefined) => (shape ?? []).reduce((a, b) => a * b, 1);
 
 /** A seeded generator (mulberry32): the same seed gives the same shuffles on every machine. */
 export function seededRandom(seed: number): () => number {
@@ -44,16 +54,20 @@ export function epochOrder(n: number, random?: () => number): Int32Array {
 export function* batches(data: Dataset, batchSize: number, order: Int32Array = epochOrder(data.length)): Generator<Batch> {
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`webgpu-cnn batches: batchSize ${batchSize} must be a positive integer`);
   const per = data.shape[0] * data.shape[1] * data.shape[2];
+  const perLabel = perSample(data.labelShape);
+  const perTarget = perSample(data.targetShape);
   for (let start = 0; start < order.length; start += batchSize) {
     const size = Math.min(batchSize, order.length - start);
     const images = new Float32Array(size * per);
-    const labels = new Int32Array(size);
+    const labels = new Int32Array(size * perLabel);
+    const targets = data.targets ? new Float32Array(size * perTarget) : undefined;
     for (let i = 0; i < size; i++) {
       const s = order[start + i];
       images.set(data.images.subarray(s * per, (s + 1) * per), i * per);
-      labels[i] = data.labels[s];
+      labels.set(data.labels.subarray(s * perLabel, (s + 1) * perLabel), i * perLabel);
+      targets?.set(data.targets!.subarray(s * perTarget, (s + 1) * perTarget), i * perTarget);
     }
-    yield { images, labels, size };
+    yield { images, labels, targets, size };
   }
 }
 

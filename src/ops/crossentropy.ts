@@ -1,5 +1,5 @@
 import { tensor, view, Tensor } from '../tensor';
-import { record, needsGrad } from '../autograd/tape';
+import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape, sizeOf } from '../shape';
 import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
 import { binaryKernel, permuteKernel } from '../kernels/elementwise';
@@ -57,11 +57,13 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
     [probs, count, ownLabels ? labelTensor : null].forEach((t) => t?.dispose());
     return out;
   }
-  const saved = [probs, ...(count ? [count] : []), ...(ownLabels ? [labelTensor] : [])];
+  // The caller's label tensor may be disposed before backward: keep a reference of our own.
+  const keptLabels = ownLabels ? labelTensor : save(labelTensor);
+  const saved = [probs, keptLabels, ...(count ? [count] : [])];
   return record('crossEntropy', out, [logits], (dy) => [() => {
     // mean: the upstream scalar over the counted samples, on the GPU (the count is not known on the CPU)
     const upstream = count ? binaryKernel('crossEntropy', dy, count, 'DIV') : dy;
-    const g = crossEntropyGradKernel(probs, labelTensor, upstream, { ...o, perRow: reduction === 'none', scale: 1 });
+    const g = crossEntropyGradKernel(probs, keptLabels, upstream, { ...o, perRow: reduction === 'none', scale: 1 });
     if (!spatial.length) return g;
     const inverse = toRows.map((_, i) => toRows.indexOf(i));
     return permuteKernel(view(g, [N, ...spatial, K]), inverse);

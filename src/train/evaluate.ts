@@ -1,49 +1,74 @@
-import { tensor } from '../tensor';
+import { tensor, type Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
 import { crossEntropy } from '../ops/crossentropy';
+import { argmax } from '../ops/argmax';
 import { scope } from '../tensor';
 import type { Module } from '../nn/module';
 import { batches, type Dataset } from '../data/dataset';
 
+/** A loss: the model's output and the batch's target (see FitOptions.loss) to a scalar. */
+export type LossFn = (output: Tensor, target: Tensor) => Tensor;
+/** A metric: one batch's value as a scalar tensor (averaged over samples, weighted by batch size). */
+export type Metric = (output: Tensor, target: Tensor) => Tensor;
+
 export interface Evaluation {
   loss: number;
+  /** the share of labels predicted right: per image, or per pixel for masks */
   accuracy: number;
-  /** the predicted class of every sample, in the data's order */
+  /** the predicted class (argmax over the output's axis 1) of every label, in the data's order */
   predictions: Int32Array;
+  /** each metric's mean over the samples */
+  metrics: Record<string, number>;
 }
 
-/** Mean cross-entropy and accuracy of `model` (in eval mode, no autograd) over `data`. */
-export async function evaluate(model: Module, data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
+/**
+ * Mean loss (cross-entropy unless `loss` is given), accuracy and `metrics` of `model` (in eval mode, no
+ * autograd) over `data`. Only the loss, the metrics and the predicted classes are read back.
+ */
+export async function evaluate(
+  model: Module, data: Dataset,
+  options: { batchSize?: number; loss?: LossFn; metrics?: Record<string, Metric> } = {},
+): Promise<Evaluation> {
   const batchSize = options.batchSize ?? 250;
+  const metrics = Object.entries(options.metrics ?? {});
   const wasTraining = model.training;
   model.eval();
-  const predictions = new Int32Array(data.length);
+  const perLabel = (data.labelShape ?? []).reduce((a, b) => a * b, 1);
+  const predictions = new Int32Array(data.length * perLabel);
+  const sums = new Float64Array(metrics.length);
   let lossSum = 0;
   let correct = 0;
   let offset = 0;
   try {
     for (const batch of batches(data, batchSize)) {
-      const [logits, loss] = noGrad(() =>
+      const [pred, loss, ...values] = noGrad(() =>
         scope(() => {
           const out = model.forward(tensor(batch.images, [batch.size, ...data.shape]));
-          return [out, crossEntropy(out, batch.labels)];
+          const target = () => {
+            if (batch.targets) return tensor(batch.targets, [batch.size, ...(data.targetShape ?? [])]);
+            return tensor(Float32Array.from(batch.labels), [batch.size, ...(data.labelShape ?? [])]);
+          };
+          const l = options.loss ? options.loss(out, target()) : crossEntropy(out, batch.labels);
+          return [argmax(out, 1), l, ...metrics.map(([, m]) => m(out, target()))];
         }),
       );
-      const values = await logits.data();
+      const classes = await pred.data();
       lossSum += (await loss.data())[0] * batch.size;
-      logits.dispose();
-      loss.dispose();
-      const k = values.length / batch.size;
-      for (let i = 0; i < batch.size; i++) {
-        let best = 0;
-        for (let c = 1; c < k; c++) if (values[i * k + c] > values[i * k + best]) best = c;
-        predictions[offset + i] = best;
-        if (best === batch.labels[i]) correct++;
+      for (let i = 0; i < values.length; i++) sums[i] += (await values[i].data())[0] * batch.size;
+      [pred, loss, ...values].forEach((t) => t.dispose());
+      for (let i = 0; i < classes.length; i++) {
+        predictions[offset + i] = classes[i];
+        if (classes[i] === batch.labels[i]) correct++;
       }
-      offset += batch.size;
+      offset += classes.length;
     }
   } finally {
     model.train(wasTraining);
   }
-  return { loss: lossSum / data.length, accuracy: correct / data.length, predictions };
+  return {
+    loss: lossSum / data.length,
+    accuracy: correct / Math.max(1, predictions.length),
+    predictions,
+    metrics: Object.fromEntries(metrics.map(([name], i) => [name, sums[i] / data.length])),
+  };
 }

@@ -11,8 +11,8 @@ import { scope } from '../tensor';
 import type { Module } from '../nn/module';
 import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../optim/schedules';
-import { batches, epochOrder, seededRandom, type Dataset } from '../data/dataset';
-import { evaluate, type Evaluation } from './evaluate';
+import { batches, epochOrder, seededRandom, type Batch, type Dataset } from '../data/dataset';
+import { evaluate, type Evaluation, type LossFn, type Metric } from './evaluate';
 
 export interface BatchEnd {
   epoch: number;
@@ -32,6 +32,13 @@ export interface EpochEnd {
 
 export interface FitOptions {
   optimizer: Optimizer;
+  /**
+   * loss(output, target) -> a scalar; default cross-entropy with the labels. `target` is a tensor of the
+   * batch's float targets when the dataset has them (masks), else of its labels as float class indices.
+   */
+  loss?: LossFn;
+  /** reported in each epoch's validation: the mean over the validation samples of each metric's batch value */
+  metrics?: Record<string, Metric>;
   epochs?: number;
   batchSize?: number;
   validation?: Dataset;
@@ -63,7 +70,7 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
     let b = 0;
     for (const batch of batches(data, batchSize, epochOrder(data.length, random))) {
       if (options.shouldStop?.()) break;
-      const loss = trainStep(model, optimizer, batch.images, batch.labels, [batch.size, ...data.shape]);
+      const loss = trainStep(model, optimizer, batch.images, batch.labels, [batch.size, ...data.shape], { loss: options.loss, data, batch });
       options.scheduler?.step();
       const sum: Tensor = pending ? noGrad(() => add(pending!, loss)) : loss;
       if (pending) {
@@ -92,7 +99,7 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
       pending.dispose();
     }
     const info: EpochEnd = { epoch, trainLoss: epochSum / Math.max(epochCount, 1), seconds: 0 };
-    if (options.validation) info.validation = await evaluate(model, options.validation);
+    if (options.validation) info.validation = await evaluate(model, options.validation, { loss: options.loss, metrics: options.metrics });
     info.seconds = (performance.now() - start) / 1000;
     history.push(info);
     await options.onEpochEnd?.(info);
@@ -101,15 +108,29 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
   return history;
 }
 
-/** One optimiser step on one batch; returns the batch's mean loss as a GPU scalar (not read back). */
-export function trainStep(model: Module, optimizer: Optimizer, images: Float32Array, labels: Int32Array, shape: number[]): Tensor {
+/**
+ * One optimiser step on one batch; returns the batch's loss as a GPU scalar (not read back). With a loss
+ * function, `data` and `batch` say where its target comes from (see FitOptions.loss).
+ */
+export function trainStep(
+  model: Module, optimizer: Optimizer, images: Float32Array, labels: Int32Array, shape: number[],
+  options: { loss?: LossFn; data?: Dataset; batch?: Batch } = {},
+): Tensor {
   const loss = scope(() => {
     const x = tensor(images, shape);
-    return crossEntropy(model.forward(x), labels);
+    const out = model.forward(x);
+    if (!options.loss) return crossEntropy(out, labels);
+    return options.loss(out, targetTensor(options.data, options.batch ?? { images, labels, size: shape[0] }));
   });
   loss.backward();
   optimizer.step();
   optimizer.zeroGrad();
   // The loss's graph is released by backward; what is left is a plain scalar.
   return loss;
+}
+
+/** The batch's float targets, or its labels as float class indices, shaped per the dataset. */
+export function targetTensor(data: Dataset | undefined, batch: Batch): Tensor {
+  if (batch.targets) return tensor(batch.targets, [batch.size, ...(data?.targetShape ?? [])]);
+  return tensor(Float32Array.from(batch.labels), [batch.size, ...(data?.labelShape ?? [])]);
 }

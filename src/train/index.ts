@@ -1,2 +1,2 @@
 export { fit, trainStep, type FitOptions, type BatchEnd, type EpochEnd } from './fit';
-export { evaluate, type Evaluation } from './evaluate';
+export { evaluate, type Evaluation, type LossFn, type Metric } from './evaluate';

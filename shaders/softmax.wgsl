@@ -76,10 +76,29 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   }
 }
 
-// Per sample n (a row of logits [N, K]), with target t = (1 - s) onehot(label) + s / K (s the smoothing):
+// Per sample n (a row of logits: [N, K], or the K values at one pixel of [N, K, S]), with target
+// t = (1 - s) onehot(label) + s / K (s the smoothing):
 //   loss[n] = -sum_k t_k log softmax_k = lse - (1 - s) x[label] - (s / K) sum_k x_k,   lse = log sum_k exp x_k
 // and the softmax saved for backward; valid[n] = 0 and loss[n] = 0 for an ignored label. A label outside
-// [0, K) gives a NaN loss rather than reading out of bounds.
+// [0, K) gives a NaN loss rather than reading out of bounds. Rows are numbered (outer, inner) like labels.
+fn writeLoss(row: u32, st: vec2<f32>, total: f32) {
+  let label = labels[row];
+  let k = u32(label);
+  if (label == params.ignoreIndex) {
+    out[row] = 0.0;
+    valid[row] = 0.0;
+  } else if (label < 0.0 || k >= params.axis || f32(k) != label) {
+    // A NaN built at run time: WGSL rejects NaN as a constant.
+    out[row] = bitcast<f32>(0x7fc00000u | (params.rows & 0u));
+    valid[row] = 1.0;
+  } else {
+    let s = params.smoothing;
+    out[row] = st.x + st.y - (1.0 - s) * x[at(row, k)] - s / f32(params.axis) * total;
+    valid[row] = 1.0;
+  }
+}
+
+// One workgroup per row: for long rows (many classes).
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
                  @builtin(local_invocation_index) lid: u32) {
@@ -93,22 +112,30 @@ fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
     total += x[i];
   }
   total = workgroupReduce(lid, vec2<f32>(total, 0.0), TREE_SUM).x;
-  if (lid == 0u) {
-    let label = labels[row];
-    let k = u32(label);
-    if (label == params.ignoreIndex) {
-      out[row] = 0.0;
-      valid[row] = 0.0;
-    } else if (label < 0.0 || k >= params.axis || f32(k) != label) {
-      // A NaN built at run time: WGSL rejects NaN as a constant.
-      out[row] = bitcast<f32>(0x7fc00000u | (params.rows & 0u));
-      valid[row] = 1.0;
-    } else {
-      let s = params.smoothing;
-      out[row] = st.x + st.y - (1.0 - s) * x[at(row, k)] - s / f32(params.axis) * total;
-      valid[row] = 1.0;
-    }
+  if (lid == 0u) { writeLoss(row, st, total); }
+}
+
+// One invocation per row, walking it serially: for short rows (a segmentation's classes at each of many
+// pixels), where a workgroup and its barriers per row would cost far more than the row's few values.
+@compute @workgroup_size(WORKGROUP)
+fn cross_entropy_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = flatId(gid, nwg, WORKGROUP);
+  if (row >= params.rows) { return; }
+  var m = bitcast<f32>(0xff7fffffu);
+  for (var a = 0u; a < params.axis; a++) { m = max(m, x[at(row, a)]); }
+  var s = 0.0;
+  var total = 0.0;
+  for (var a = 0u; a < params.axis; a++) {
+    let v = x[at(row, a)];
+    s += exp(v - m);
+    total += v;
   }
+  let st = vec2<f32>(m, log(s));
+  for (var a = 0u; a < params.axis; a++) {
+    let i = at(row, a);
+    probs[i] = exp(x[i] - st.x - st.y);
+  }
+  writeLoss(row, st, total);
 }
 
 // d loss[n] / dx[n, k] = softmax[n, k] - t_k (0 for an ignored row), times the upstream gradient (dy[0], or
@@ -117,8 +144,9 @@ fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flatId(gid, nwg, WORKGROUP);
   if (e >= params.rows * params.axis) { return; }
-  let n = e / params.axis;
-  let k = e % params.axis;
+  // e runs over [outer, K, inner]; its row is (outer, inner)
+  let k = (e / params.inner) % params.axis;
+  let n = (e / (params.axis * params.inner)) * params.inner + e % params.inner;
   let label = labels[n];
   let goal = select(0.0, 1.0 - params.smoothing, f32(k) == label) + params.smoothing / f32(params.axis);
   let upstream = dy[select(0u, n, params.perRow != 0u)];

@@ -53,7 +53,7 @@ export * as nn from './nn/index';
 export * as optim from './optim/index';
 export * as data from './data/index';
 export * as io from './io/index';
-export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation, type LossFn, type Metric } from './train/index';
+export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation, type LossFn, type Metric, meanIoU } from './train/index';
 export { summary } from './nn/summary';
 
 import { runtime } from './gpu/runtime';

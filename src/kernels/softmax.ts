@@ -52,33 +52,46 @@ export function softmaxGradKernel(y: Tensor, dy: Tensor, v: RowView, log: boolea
   return dx;
 }
 
+/** Rows at most this long get one invocation each (cross_entropy_rows) instead of a workgroup. */
+const SERIAL_ROW = 32;
+
 /**
- * Per row of logits [N, K]: the loss lse - (1 - s) x[label] - s/K sum x (0 for ignored rows), whether the row
- * counts (valid), and the softmax kept for the gradient.
+ * Per row of logits seen as [outer, K, inner] (rows = outer * inner, in that order, like the labels): the loss
+ * lse - (1 - s) x[label] - s/K sum x (0 for ignored rows), whether the row counts (valid), and the softmax kept
+ * for the gradient (in the logits' layout).
  */
-export function crossEntropyKernel(logits: Tensor, labels: Tensor, o: { smoothing: number; ignoreIndex: number }): { losses: Tensor; probs: Tensor; valid: Tensor } {
-  const [N, K] = logits.shape;
-  const losses = empty([N]);
-  const valid = empty([N]);
-  const probs = empty([N, K]);
-  launchRows('cross_entropy', { rows: N, axis: K, inner: 1 }, {
-    x: logits.buffer, labels: labels.buffer, out: losses.buffer, probs: probs.buffer, valid: valid.buffer,
-  }, false, o);
+export function crossEntropyKernel(logits: Tensor, labels: Tensor, v: RowView, o: { smoothing: number; ignoreIndex: number }): { losses: Tensor; probs: Tensor; valid: Tensor } {
+  const losses = empty([v.rows]);
+  const valid = empty([v.rows]);
+  const probs = empty(logits.shape);
+  const bindings = { x: logits.buffer, labels: labels.buffer, out: losses.buffer, probs: probs.buffer, valid: valid.buffer };
+  if (v.axis > SERIAL_ROW) {
+    launchRows('cross_entropy', v, bindings, false, o);
+  } else {
+    const rt = runtime();
+    rt.launch({
+      shader: 'softmax',
+      entry: 'cross_entropy_rows',
+      constants: { WORKGROUP: ELEMENT_WORKGROUP },
+      bindings,
+      params: { ...NO_LOSS, ...o, rows: v.rows, axis: v.axis, inner: v.inner },
+      workgroups: rt.grid1d(Math.ceil(v.rows / ELEMENT_WORKGROUP)),
+    });
+  }
   return { losses, probs, valid };
 }
 
 /** dlogits = (probs - target) * dy * scale, 0 on ignored rows; dy is one value, or one per row with perRow. */
-export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, o: { smoothing: number; ignoreIndex: number; perRow: boolean; scale: number }): Tensor {
+export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: { smoothing: number; ignoreIndex: number; perRow: boolean; scale: number }): Tensor {
   const rt = runtime();
-  const [N, K] = probs.shape;
-  const dx = empty([N, K]);
+  const dx = empty(probs.shape);
   rt.launch({
     shader: 'softmax',
     entry: 'cross_entropy_backward',
     constants: { WORKGROUP: ELEMENT_WORKGROUP },
     bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer },
-    params: { rows: N, axis: K, inner: 1, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: o.scale },
-    workgroups: rt.grid1d(Math.ceil((N * K) / ELEMENT_WORKGROUP)),
+    params: { rows: v.rows, axis: v.axis, inner: v.inner, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: o.scale },
+    workgroups: rt.grid1d(Math.ceil(probs.size / ELEMENT_WORKGROUP)),
   });
   return dx;
 }

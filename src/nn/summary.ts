@@ -27,7 +27,7 @@ export function summary(model: AnyModule, inputShape: number[]): string {
     }
     if (kids.length === 0) {
       const own = m.namedParameters().reduce((n, [, t]) => n + t.size, 0);
-      const record = (out: unknown) => rows.push({ key: key || '(model)', type: m.constructor.name, output: describe(out), params: own });
+      const record = (out: unknown) => rows.push({ key: key || '(model)', type: typeName(m), output: describe(out), params: own });
       for (const name of ['forward', 'forwardReLU'] as const) {
         const original = (m as unknown as Record<string, unknown>)[name];
         if (typeof original === 'function') {
@@ -73,4 +73,19 @@ function describe(out: unknown): string {
   if (out instanceof Tensor) return formatShape(out.shape);
   if (Array.isArray(out)) return out.map(describe).join(', ');
   return typeof out;
+}
+
+const NAME = Symbol('webgpu-cnn class name');
+
+/** Records each class's exported name (minifiers rename classes; PyTorch users expect "Conv2d"). */
+export function nameClasses(classes: Record<string, unknown>): void {
+  for (const [name, cls] of Object.entries(classes)) {
+    if (typeof cls === 'function') Object.defineProperty(cls, NAME, { value: name });
+  }
+}
+
+function typeName(m: AnyModule): string {
+  const ctor = m.constructor as unknown as Record<symbol, string | undefined> & { name: string };
+  // own property only: a user's subclass of Conv2d keeps its own name
+  return Object.hasOwn(ctor, NAME) ? ctor[NAME]! : ctor.name;
 }

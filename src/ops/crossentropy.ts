@@ -2,7 +2,7 @@ import { tensor, view, Tensor } from '../tensor';
 import { record, save, needsGrad } from '../autograd/tape';
 import { formatShape, sizeOf } from '../shape';
 import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
-import { binaryKernel, permuteKernel } from '../kernels/elementwise';
+import { binaryKernel } from '../kernels/elementwise';
 import { sumKernel } from '../kernels/reduce';
 
 export interface CrossEntropyOptions {
@@ -20,7 +20,6 @@ export interface CrossEntropyOptions {
  * pixel: segmentation); labels: Int32Array | number[] | Tensor of class indices.
  *   loss_n = -sum_k t_k log softmax(x_n)_k,  t = (1 - s) onehot(label_n) + s / K;   d loss_n / dx_n = softmax(x_n) - t
  * 'mean' divides the sum by the number of samples whose label is not ignoreIndex (ignored ones add 0).
- * Spatial logits are first laid out as rows [N d1 .., K] (a transpose, undone on the gradient).
  */
 export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { labelSmoothing = 0, ignoreIndex = -100, reduction = 'mean' } = options;
@@ -32,12 +31,10 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   const labelShape = [N, ...spatial];
   const rows = sizeOf(labelShape);
   const labelTensor = labelsOnGpu(labels, labelShape, K, ignoreIndex, logits.shape);
-  // [N, K, d...] -> [N, d..., K]: the kernel wants each sample's K logits together.
-  const toRows = [0, ...spatial.map((_, i) => i + 2), 1];
-  const flat = spatial.length ? permuteKernel(logits, toRows) : logits;
+  // The kernels read [N, K, S] in place: a row is the K logits of one pixel, strided by S.
+  const v = { rows, axis: K, inner: rows / N };
   const o = { smoothing: labelSmoothing, ignoreIndex };
-  const { losses, probs, valid } = crossEntropyKernel(spatial.length ? view(flat, [rows, K]) : flat, labelTensor, o);
-  if (flat !== logits) flat.dispose();
+  const { losses, probs, valid } = crossEntropyKernel(logits, labelTensor, v, o);
   let out: Tensor;
   let count: Tensor | null = null;
   if (reduction === 'none') {
@@ -63,10 +60,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   return record('crossEntropy', out, [logits], (dy) => [() => {
     // mean: the upstream scalar over the counted samples, on the GPU (the count is not known on the CPU)
     const upstream = count ? binaryKernel('crossEntropy', dy, count, 'DIV') : dy;
-    const g = crossEntropyGradKernel(probs, keptLabels, upstream, { ...o, perRow: reduction === 'none', scale: 1 });
-    if (!spatial.length) return g;
-    const inverse = toRows.map((_, i) => toRows.indexOf(i));
-    return permuteKernel(view(g, [N, ...spatial, K]), inverse);
+    return crossEntropyGradKernel(probs, keptLabels, upstream, v, { ...o, perRow: reduction === 'none', scale: 1 });
   }], saved);
 }
 

@@ -1,2 +1,3 @@
 export { fit, trainStep, type FitOptions, type BatchEnd, type EpochEnd } from './fit';
 export { evaluate, type Evaluation, type LossFn, type Metric } from './evaluate';
+export { meanIoU } from './metrics';

@@ -20,6 +20,8 @@ it.each([
   { logits: [2, 3, 5, 3], smoothing: 0, reduction: 'mean' as const },
   { logits: [2, 4, 3, 5], smoothing: 0.1, reduction: 'mean' as const, ignore: 255 },
   { logits: [1, 3, 4, 3], smoothing: 0, reduction: 'none' as const, ignore: -1 },
+  // more than 32 classes: a workgroup per row
+  { logits: [2, 40, 3], smoothing: 0.1, reduction: 'mean' as const, ignore: 5 },
 ])('crossEntropy $logits smoothing $smoothing $reduction ignoreIndex $ignore', async ({ logits, smoothing, reduction, ignore }) => {
   const [n, k, ...rest] = logits;
   const labels = labelsFor(n * rest.reduce((a, b) => a * b, 1), k, 7, ignore);

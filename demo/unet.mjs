@@ -1,0 +1,56 @@
+// The segmentation demo's U-Net, shared by `npm run segment` (demo/segment.mjs) and the page's Segment tab.
+// Written as a PyTorch user would write it: modules assigned to fields of a Module subclass (keys such as
+// "down.0.conv.weight"), a forward that keeps the encoder's outputs and concatenates them into the decoder.
+//
+//   64x64  stem ─────────────────────────────────────────────── cat ─ head (1x1, 1x1) -> classes
+//   32x32    └ pool ─ down.0 ──────────────────────── cat ─ dec.1 ┘ up.2
+//   16x16              └ pool ─ down.1 ───── cat ─ dec.0 ┘ up.1
+//    8x8                          └ pool ─ down.2 ┘ up.0
+// Each block is conv 3x3 (no bias) + BatchNorm + ReLU; the decoder upsamples with 2x2 transposed convolutions.
+// The full-resolution stem feeds the head directly, so mask edges follow the pixels, while the class of
+// each digit comes up from the 8x8 level, whose receptive field covers a whole digit.
+
+/** @param {typeof import('../src/index')} wc */
+export function makeUNet(wc, { width = 8, classes = 11 } = {}) {
+  const { nn } = wc;
+  const w = width;
+
+  class ConvBlock extends nn.Module {
+    constructor(cin, cout) {
+      super();
+      this.conv = new nn.Conv2d(cin, cout, 3, { padding: 1, bias: false });
+      this.norm = new nn.BatchNorm2d(cout);
+    }
+    forward(x) {
+      return wc.relu(this.norm.forward(this.conv.forward(x)));
+    }
+  }
+
+  class UNet extends nn.Module {
+    constructor() {
+      super();
+      this.stem = new ConvBlock(3, w);
+      this.down = new nn.ModuleList([new ConvBlock(w, 2 * w), new ConvBlock(2 * w, 4 * w), new ConvBlock(4 * w, 4 * w)]);
+      this.up = new nn.ModuleList([
+        // no bias: a batch norm or the head's own bias follows each
+        new nn.ConvTranspose2d(4 * w, 4 * w, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(2 * w, 2 * w, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(w, w, 2, { stride: 2, bias: false }),
+      ]);
+      this.dec = new nn.ModuleList([new ConvBlock(8 * w, 2 * w), new ConvBlock(4 * w, w)]);
+      this.head = new nn.Sequential(new nn.Conv2d(2 * w, 2 * w, 1), new nn.ReLU(), new nn.Conv2d(2 * w, classes, 1));
+    }
+    forward(x) {
+      const pool = (t) => wc.maxPool2d(t, { kernelSize: 2 });
+      const s0 = this.stem.forward(x);
+      const s1 = this.down.get(0).forward(pool(s0));
+      const s2 = this.down.get(1).forward(pool(s1));
+      const bottom = this.down.get(2).forward(pool(s2));
+      const d2 = this.dec.get(0).forward(wc.cat([this.up.get(0).forward(bottom), s2], 1));
+      const d1 = this.dec.get(1).forward(wc.cat([this.up.get(1).forward(d2), s1], 1));
+      return this.head.forward(wc.cat([this.up.get(2).forward(d1), s0], 1));
+    }
+  }
+
+  return new UNet();
+}

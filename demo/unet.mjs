@@ -7,13 +7,15 @@
 //   16x16              └ pool ─ down.1 ───── cat ─ dec.0 ┘ up.1
 //    8x8                          └ pool ─ down.2 ┘ up.0
 // Each block is conv 3x3 (no bias) + BatchNorm + ReLU; the decoder upsamples with 2x2 transposed convolutions.
-// The full-resolution stem feeds the head directly, so mask edges follow the pixels, while the class of
-// each digit comes up from the 8x8 level, whose receptive field covers a whole digit.
+// The full-resolution stem (a few channels: it is the costliest level) feeds the head directly, so mask edges
+// follow the pixels, while the class of each digit comes up from the 8x8 level, whose receptive field covers
+// a whole digit. Channels: stem `width / 2`, then width, 2 width, 4 width going down.
 
 /** @param {typeof import('../src/index')} wc */
 export function makeUNet(wc, { width = 8, classes = 11 } = {}) {
   const { nn } = wc;
   const w = width;
+  const s = Math.max(2, w / 2);
 
   class ConvBlock extends nn.Module {
     constructor(cin, cout) {
@@ -29,16 +31,16 @@ export function makeUNet(wc, { width = 8, classes = 11 } = {}) {
   class UNet extends nn.Module {
     constructor() {
       super();
-      this.stem = new ConvBlock(3, w);
-      this.down = new nn.ModuleList([new ConvBlock(w, 2 * w), new ConvBlock(2 * w, 4 * w), new ConvBlock(4 * w, 4 * w)]);
+      this.stem = new ConvBlock(3, s);
+      this.down = new nn.ModuleList([new ConvBlock(s, w), new ConvBlock(w, 2 * w), new ConvBlock(2 * w, 4 * w)]);
+      // no bias: a batch norm or the head's own bias follows each
       this.up = new nn.ModuleList([
-        // no bias: a batch norm or the head's own bias follows each
-        new nn.ConvTranspose2d(4 * w, 4 * w, 2, { stride: 2, bias: false }),
-        new nn.ConvTranspose2d(2 * w, 2 * w, 2, { stride: 2, bias: false }),
-        new nn.ConvTranspose2d(w, w, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(4 * w, 2 * w, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(2 * w, w, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(w, s, 2, { stride: 2, bias: false }),
       ]);
-      this.dec = new nn.ModuleList([new ConvBlock(8 * w, 2 * w), new ConvBlock(4 * w, w)]);
-      this.head = new nn.Sequential(new nn.Conv2d(2 * w, 2 * w, 1), new nn.ReLU(), new nn.Conv2d(2 * w, classes, 1));
+      this.dec = new nn.ModuleList([new ConvBlock(4 * w, 2 * w), new ConvBlock(2 * w, w)]);
+      this.head = new nn.Sequential(new nn.Conv2d(2 * s, 2 * w, 1), new nn.ReLU(), new nn.Conv2d(2 * w, classes, 1));
     }
     forward(x) {
       const pool = (t) => wc.maxPool2d(t, { kernelSize: 2 });

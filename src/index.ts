@@ -32,6 +32,7 @@ export { narrow, split } from './ops/narrow';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
 export { convTranspose2d, type ConvTranspose2dOptions } from './ops/convtranspose2d';
 export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
+export { setDepthwiseAlgorithm, type DepthwiseAlgorithm } from './kernels/depthwise';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
 export { avgPool2d, type AvgPool2dOptions } from './ops/avgpool2d';

@@ -19,6 +19,7 @@ import conv from '../../shaders/conv.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
 import optim from '../../shaders/optim.wgsl?raw';
 import slice from '../../shaders/slice.wgsl?raw';
+import depthwise from '../../shaders/depthwise.wgsl?raw';
 
 export interface ShaderPiece {
   file: string;
@@ -53,6 +54,7 @@ export const SHADERS = {
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_rows', 'cross_entropy_backward', 'argmax'] },
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
   slice: { pieces: [GRID, piece('slice.wgsl', slice)], entries: ['narrow', 'place'] },
+  depthwise: { pieces: [GRID, TREE, piece('depthwise.wgsl', depthwise)], entries: ['forward', 'grad_input', 'grad_weight'] },
 } as const satisfies Record<string, { pieces: readonly ShaderPiece[]; entries: readonly string[] }>;
 
 export type ShaderName = keyof typeof SHADERS;

@@ -4,6 +4,7 @@ import { formatShape } from '../shape';
 import { binaryKernel } from '../kernels/elementwise';
 import { convAlgorithm, convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
 import { im2colForward, im2colGradInput, im2colGradWeight } from '../kernels/im2col';
+import { useDepthwise, depthwiseForward, depthwiseGradInput, depthwiseGradWeight } from '../kernels/depthwise';
 import { sumAxes } from './sum';
 import { reshape } from './reshape';
 
@@ -32,12 +33,15 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v)
  *   db[o]           = sum_{n, p, q} dy[n, o, p, q]
  * With the ReLU fused, dy is first masked where the output is not positive. GPUs run implicit-GEMM kernels,
  * CPU adapters explicit patches (im2col), except for dilation and groups, which only the former handles.
+ * Depthwise layers (groups = C) run direct kernels instead, on every adapter (kernels/depthwise.ts).
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   const bias = b ?? null;
   const g = convGeometry(x, w, bias, options);
+  const depthwise = useDepthwise(g);
   const implicit = convAlgorithm() === 'implicit' || g.DH !== 1 || g.DW !== 1 || g.groups !== 1;
-  const out = implicit ? convForward(x, w, bias, g, !!options.relu) : im2colForward(x, w, bias, g, !!options.relu);
+  const relu = !!options.relu;
+  const out = depthwise ? depthwiseForward(x, w, bias, g, relu) : implicit ? convForward(x, w, bias, g, relu) : im2colForward(x, w, bias, g, relu);
   if (!needsGrad(x, w, bias)) return out;
   const sx = save(x);
   const sw = save(w);
@@ -46,8 +50,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
     // d relu(z)/dz = 1 where the output is positive.
     const dy = sout ? binaryKernel('conv2d', sout, dyIn, 'RELU_GRAD') : dyIn;
     return [
-      () => (implicit ? convGradInput(dy, sw, g) : im2colGradInput(dy, sw, g)),
-      () => (implicit ? convGradWeight(dy, sx, g) : im2colGradWeight(dy, sx, g)),
+      () => (depthwise ? depthwiseGradInput(dy, sw, g) : implicit ? convGradInput(dy, sw, g) : im2colGradInput(dy, sw, g)),
+      () => (depthwise ? depthwiseGradWeight(dy, sx, g) : implicit ? convGradWeight(dy, sx, g) : im2colGradWeight(dy, sx, g)),
       () => reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
     ];
   }, sout ? [sx, sw, sout] : [sx, sw]);

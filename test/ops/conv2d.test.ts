@@ -45,6 +45,36 @@ const grouped: Array<Case & { dilation: [number, number]; groups: number }> = [
   { x: [1, 4, 9, 6], w: [8, 1, 5, 5], stride: [2, 2], padding: [2, 2], dilation: [1, 1], groups: 4 },
 ];
 
+// Depthwise cases run the direct kernels (shaders/depthwise.wgsl) and, forced, the grouped GEMM too.
+const depthwiseCases = grouped.filter((c) => c.groups === c.x[1]);
+it.each(depthwiseCases)('conv2d x%j w%j depthwise through the grouped GEMM', async ({ x, w, stride = [1, 1], padding = [0, 0], dilation, groups, bias }) => {
+  wc.setDepthwiseAlgorithm('gemm');
+  try {
+    await checkOp({
+      shapes: bias ? [x, w, [w[0]]] : [x, w],
+      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding, dilation, groups }),
+      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding, dilation, groups),
+      rtol: 1e-5,
+      atol: 1e-5,
+    });
+  } finally {
+    wc.setDepthwiseAlgorithm(null);
+  }
+});
+
+it('depthwise with dilation 2, stride 2, a fused ReLU and odd sizes (direct kernels)', async () => {
+  await checkOp({
+    shapes: [[2, 3, 9, 8], [6, 1, 3, 2], [6]],
+    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride: 2, padding: [2, 1], dilation: 2, groups: 3, relu: true }),
+    ref: (rx, rw, rb) => {
+      const r = conv2dRef(rx, rw, rb, [2, 2], [2, 1], [2, 2], 3);
+      return { ...r, data: r.data.map((v) => Math.max(v, 0)) };
+    },
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
+});
+
 it.each(grouped)('conv2d x%j w%j with dilation and groups', async ({ x, w, stride = [1, 1], padding = [0, 0], dilation, groups, bias }) => {
   await checkOp({
     shapes: bias ? [x, w, [w[0]]] : [x, w],

@@ -13,6 +13,7 @@ import { drawPad, renderProbabilities } from './draw';
 import { imageOf, loadMnist, sample, sampleIndices, type Dataset } from './mnist';
 import { MODELS, modelForWeights, parameterCount, type ModelName } from './models';
 import { renderConfusion, renderDigitGrid, renderFilters } from './views';
+import { initSegment, initTabs } from './segment';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -301,6 +302,7 @@ function guarded(work: () => Promise<void>, after: State, { log = true } = {}): 
 
 async function start(): Promise<void> {
   applyQuery(location.search);
+  initTabs();
   renderProbabilities($('probs'), null);
   renderConfusion($('confusion'), new Int32Array(0), null);
   drawPad({ canvas: $('pad'), preview: $('pad-preview'), clear: $('clear') }, (pixels) => {
@@ -349,6 +351,7 @@ async function start(): Promise<void> {
   drawHint();
   status(`Ready: ${data.train.length.toLocaleString('en')} training and ${data.test.length.toLocaleString('en')} test digits loaded. Press Train.`);
   setState('ready');
+  initSegment();
 
   $('train').addEventListener('click', guarded(() => train(readConfig()), 'done'));
   $('pause').addEventListener('click', () => {

@@ -5,7 +5,8 @@
  * with the mouse, saves and reloads its weights, and leaves a screenshot in test/artifacts/demo.png.
  *
  * The training is kept small enough for a CPU adapter by the page's query string (the same settings a person
- * picks in the form); DEMO_E2E_QUERY replaces it to try others.
+ * picks in the form); DEMO_E2E_QUERY replaces it to try others. The Segment tab trains a narrow U-Net for a
+ * few steps and shows held-out canvases with predicted and true masks (screenshot: test/artifacts/segment.png).
  */
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -129,6 +130,34 @@ it('trains a digit classifier in the page, reads a drawn digit, and saves and lo
     await rm(downloads, { recursive: true, force: true });
   }
 
+  expect(errors).toEqual([]);
+  await page.close();
+}, 900_000);
+
+it('the Segment tab trains a U-Net live and shows input, predicted mask and truth side by side', async () => {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1440, height: 900 });
+  const errors = collectErrors(page);
+  await page.goto(`${url}?tab=segment&segCanvases=200&segEpochs=1&segWidth=4&segTest=40`);
+  await waitForState(page, 'ready', 120_000);
+  expect(await page.$eval('#segment-view', (el) => (el as HTMLElement).hidden)).toBe(false);
+  expect(await page.$eval('#classify-view', (el) => (el as HTMLElement).hidden)).toBe(true);
+  await page.waitForFunction(() => document.body.dataset.segment === 'idle', { timeout: 10_000 });
+  const started = Date.now();
+  await page.click('#seg-train');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.segment ?? ''), { timeout: 600_000, polling: 1000 });
+  expect(await text(page, '#seg-status')).toMatch(/^Done: mean IoU/);
+  const iou = Number(await page.$eval('#seg-iou', (el) => (el as HTMLElement).dataset.value));
+  console.log(`demo e2e: Segment tab, 13 steps of a width-4 U-Net in ${((Date.now() - started) / 1000).toFixed(1)} s, mean IoU ${iou.toFixed(3)} on 40 held-out canvases`);
+  expect(iou).toBeGreaterThan(0);
+  expect(iou).toBeLessThanOrEqual(1);
+  expect(await page.$$eval('#seg-examples canvas', (cells) => cells.length)).toBe(12);
+  expect(await page.$eval('#seg-examples', (el) => (el as HTMLElement).dataset.predicted)).toBe('yes');
+  expect(await page.$$eval('#seg-legend span', (items) => items.length)).toBe(11);
+  // the classifier's Train button comes back once the U-Net is done
+  expect(await page.$eval('#train', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, 'segment.png'), fullPage: true });
   expect(errors).toEqual([]);
   await page.close();
 }, 900_000);

@@ -13,6 +13,7 @@ struct Params {
   ignoreIndex: f32,   // rows with this label add nothing to the loss or the gradient
   perRow: u32,        // backward: dy holds one value per row (reduction 'none') rather than one in all
   scale: f32,         // backward: times this
+  weightSum: f32,     // the sum of the class weights (K when unweighted)
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;          // logits, or the forward output in backward
@@ -21,7 +22,15 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<storage, read_write> probs: array<f32>; // cross-entropy: softmax kept for backward
 @group(0) @binding(5) var<uniform> params: Params;
-@group(0) @binding(6) var<storage, read_write> valid: array<f32>;  // cross-entropy: 1 per counted row, 0 if ignored
+@group(0) @binding(6) var<storage, read_write> valid: array<f32>;  // cross-entropy: the row's weight in the mean, 0 if ignored
+@group(0) @binding(7) var<storage, read> classWeight: array<f32>;  // cross-entropy with WEIGHTED: [K]
+
+override WEIGHTED: bool = false;  // cross-entropy: classes weighted by classWeight (PyTorch's `weight`)
+
+fn weightOf(k: u32) -> f32 {
+  if (WEIGHTED) { return classWeight[k]; }
+  return 1.0;
+}
 
 override WORKGROUP: u32 = 64u;   // a power of two
 override LOG: bool = false;      // log-softmax instead of softmax
@@ -76,11 +85,12 @@ fn backward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg:
   }
 }
 
-// Per sample n (a row of logits: [N, K], or the K values at one pixel of [N, K, S]), with target
-// t = (1 - s) onehot(label) + s / K (s the smoothing):
-//   loss[n] = -sum_k t_k log softmax_k = lse - (1 - s) x[label] - (s / K) sum_k x_k,   lse = log sum_k exp x_k
-// and the softmax saved for backward; valid[n] = 0 and loss[n] = 0 for an ignored label. A label outside
-// [0, K) gives a NaN loss rather than reading out of bounds. Rows are numbered (outer, inner) like labels.
+// Per sample n (a row of logits: [N, K], or the K values at one pixel of [N, K, S]), with s the smoothing, w
+// the class weights (all 1 unweighted), W their sum, lse = log sum_k exp x_k and y the label (PyTorch's formula):
+//   loss[n] = (1 - s) w_y (lse - x_y) + (s / K) sum_k w_k (lse - x_k) = (1 - s) w_y (lse - x_y) + (s / K) (W lse - total)
+// with total = sum_k w_k x_k; valid[n] = w_y, what the mean divides by. An ignored label gives loss 0 and
+// valid 0; one outside [0, K), a NaN loss rather than a read out of bounds. The softmax is saved for backward.
+// Rows are numbered (outer, inner) like the labels.
 fn writeLoss(row: u32, st: vec2<f32>, total: f32) {
   let label = labels[row];
   let k = u32(label);
@@ -93,8 +103,10 @@ fn writeLoss(row: u32, st: vec2<f32>, total: f32) {
     valid[row] = 1.0;
   } else {
     let s = params.smoothing;
-    out[row] = st.x + st.y - (1.0 - s) * x[at(row, k)] - s / f32(params.axis) * total;
-    valid[row] = 1.0;
+    let lse = st.x + st.y;
+    let wy = weightOf(k);
+    out[row] = (1.0 - s) * wy * (lse - x[at(row, k)]) + s / f32(params.axis) * (params.weightSum * lse - total);
+    valid[row] = wy;
   }
 }
 
@@ -109,7 +121,7 @@ fn cross_entropy(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups)
   for (var a = lid; a < params.axis; a += WORKGROUP) {
     let i = at(row, a);
     probs[i] = exp(x[i] - st.x - st.y);
-    total += x[i];
+    total += weightOf(a) * x[i];
   }
   total = workgroupReduce(lid, vec2<f32>(total, 0.0), TREE_SUM).x;
   if (lid == 0u) { writeLoss(row, st, total); }
@@ -128,7 +140,7 @@ fn cross_entropy_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
   for (var a = 0u; a < params.axis; a++) {
     let v = x[at(row, a)];
     s += exp(v - m);
-    total += v;
+    total += weightOf(a) * v;
   }
   let st = vec2<f32>(m, log(s));
   for (var a = 0u; a < params.axis; a++) {
@@ -138,19 +150,23 @@ fn cross_entropy_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
   writeLoss(row, st, total);
 }
 
-// d loss[n] / dx[n, k] = softmax[n, k] - t_k (0 for an ignored row), times the upstream gradient (dy[0], or
-// dy[n] per row) and `scale` (1 / counted rows for the mean). One invocation per logit; `x` is the saved softmax.
+// d loss[n] / dx[n, j] = p_j ((1 - s) w_y + (s / K) W) - (1 - s) w_y [j = y] - (s / K) w_j, with p the saved
+// softmax (`x` here); 0 for an ignored row; times the upstream gradient (dy[0], or dy[n] per row) and `scale`.
+// One invocation per logit.
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flatId(gid, nwg, WORKGROUP);
   if (e >= params.rows * params.axis) { return; }
   // e runs over [outer, K, inner]; its row is (outer, inner)
-  let k = (e / params.inner) % params.axis;
+  let j = (e / params.inner) % params.axis;
   let n = (e / (params.axis * params.inner)) * params.inner + e % params.inner;
   let label = labels[n];
-  let goal = select(0.0, 1.0 - params.smoothing, f32(k) == label) + params.smoothing / f32(params.axis);
+  let s = params.smoothing;
+  let sk = s / f32(params.axis);
+  let wy = weightOf(u32(max(label, 0.0)));
+  let g = x[e] * ((1.0 - s) * wy + sk * params.weightSum) - select(0.0, (1.0 - s) * wy, f32(j) == label) - sk * weightOf(j);
   let upstream = dy[select(0u, n, params.perRow != 0u)];
-  out[e] = select((x[e] - goal) * upstream * params.scale, 0.0, label == params.ignoreIndex);
+  out[e] = select(g * upstream * params.scale, 0.0, label == params.ignoreIndex);
 }
 
 // out[row] = the first index of the row's maximum, as a float (a NaN wins, as in PyTorch). One invocation per

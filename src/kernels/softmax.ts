@@ -21,17 +21,27 @@ export interface LossParams {
   ignoreIndex: number;
   perRow: number;
   scale: number;
+  weightSum: number;
 }
-const NO_LOSS: LossParams = { smoothing: 0, ignoreIndex: -100, perRow: 0, scale: 1 };
+const NO_LOSS: LossParams = { smoothing: 0, ignoreIndex: -100, perRow: 0, scale: 1, weightSum: 1 };
+
+/** What the cross-entropy kernels are told: smoothing, ignoreIndex, and the class weights (null: all 1). */
+export interface CrossEntropyParams {
+  smoothing: number;
+  ignoreIndex: number;
+  weight: Tensor | null;
+  /** the sum of the weights (K without weights) */
+  weightSum: number;
+}
 
 /** One workgroup per row; the workgroup shrinks for short rows. */
-function launchRows(entry: 'forward' | 'backward' | 'cross_entropy', v: RowView, bindings: Record<string, GPUBuffer>, log = false, loss: Partial<LossParams> = {}): void {
+function launchRows(entry: 'forward' | 'backward' | 'cross_entropy', v: RowView, bindings: Record<string, GPUBuffer | null>, log = false, loss: Partial<LossParams> = {}): void {
   const rt = runtime();
   const workgroup = Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(v.axis, 1))));
   rt.launch({
     shader: 'softmax',
     entry,
-    constants: entry === 'cross_entropy' ? { WORKGROUP: workgroup } : { WORKGROUP: workgroup, LOG: log },
+    constants: entry === 'cross_entropy' ? { WORKGROUP: workgroup, WEIGHTED: bindings.classWeight !== null } : { WORKGROUP: workgroup, LOG: log },
     bindings,
     params: { ...NO_LOSS, ...loss, rows: v.rows, axis: v.axis, inner: v.inner },
     workgroups: rt.grid1d(v.rows),
@@ -60,21 +70,24 @@ const SERIAL_ROW = 32;
  * lse - (1 - s) x[label] - s/K sum x (0 for ignored rows), whether the row counts (valid), and the softmax kept
  * for the gradient (in the logits' layout).
  */
-export function crossEntropyKernel(logits: Tensor, labels: Tensor, v: RowView, o: { smoothing: number; ignoreIndex: number }): { losses: Tensor; probs: Tensor; valid: Tensor } {
+export function crossEntropyKernel(logits: Tensor, labels: Tensor, v: RowView, o: CrossEntropyParams): { losses: Tensor; probs: Tensor; valid: Tensor } {
   const losses = empty([v.rows]);
   const valid = empty([v.rows]);
   const probs = empty(logits.shape);
-  const bindings = { x: logits.buffer, labels: labels.buffer, out: losses.buffer, probs: probs.buffer, valid: valid.buffer };
+  const bindings = {
+    x: logits.buffer, labels: labels.buffer, out: losses.buffer, probs: probs.buffer, valid: valid.buffer, classWeight: o.weight?.buffer ?? null,
+  };
+  const loss = { smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, weightSum: o.weightSum };
   if (v.axis > SERIAL_ROW) {
-    launchRows('cross_entropy', v, bindings, false, o);
+    launchRows('cross_entropy', v, bindings, false, loss);
   } else {
     const rt = runtime();
     rt.launch({
       shader: 'softmax',
       entry: 'cross_entropy_rows',
-      constants: { WORKGROUP: ELEMENT_WORKGROUP },
+      constants: { WORKGROUP: ELEMENT_WORKGROUP, WEIGHTED: !!o.weight },
       bindings,
-      params: { ...NO_LOSS, ...o, rows: v.rows, axis: v.axis, inner: v.inner },
+      params: { ...NO_LOSS, ...loss, rows: v.rows, axis: v.axis, inner: v.inner },
       workgroups: rt.grid1d(Math.ceil(v.rows / ELEMENT_WORKGROUP)),
     });
   }
@@ -82,15 +95,17 @@ export function crossEntropyKernel(logits: Tensor, labels: Tensor, v: RowView, o
 }
 
 /** dlogits = (probs - target) * dy * scale, 0 on ignored rows; dy is one value, or one per row with perRow. */
-export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: { smoothing: number; ignoreIndex: number; perRow: boolean; scale: number }): Tensor {
+export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: CrossEntropyParams & { perRow: boolean }): Tensor {
   const rt = runtime();
   const dx = empty(probs.shape);
   rt.launch({
     shader: 'softmax',
     entry: 'cross_entropy_backward',
-    constants: { WORKGROUP: ELEMENT_WORKGROUP },
-    bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer },
-    params: { rows: v.rows, axis: v.axis, inner: v.inner, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: o.scale },
+    constants: { WORKGROUP: ELEMENT_WORKGROUP, WEIGHTED: !!o.weight },
+    bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer, classWeight: o.weight?.buffer ?? null },
+    params: {
+      rows: v.rows, axis: v.axis, inner: v.inner, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: 1, weightSum: o.weightSum,
+    },
     workgroups: rt.grid1d(Math.ceil(probs.size / ELEMENT_WORKGROUP)),
   });
   return dx;

@@ -12,6 +12,8 @@ export interface CrossEntropyOptions {
   ignoreIndex?: number;
   /** 'mean' over the samples not ignored (default), 'sum', or 'none': one loss per sample, labels' shape */
   reduction?: 'mean' | 'sum' | 'none';
+  /** a weight per class, [K] (PyTorch's `weight`): the mean is then weighted by the labels' weights */
+  weight?: Float32Array | readonly number[] | null;
 }
 
 /**
@@ -19,7 +21,9 @@ export interface CrossEntropyOptions {
  * into one kernel. logits: [N, K] with labels [N], or [N, K, d1, ...] with labels [N, d1, ...] (a class per
  * pixel: segmentation); labels: Int32Array | number[] | Tensor of class indices.
  *   loss_n = -sum_k t_k log softmax(x_n)_k,  t = (1 - s) onehot(label_n) + s / K;   d loss_n / dx_n = softmax(x_n) - t
- * 'mean' divides the sum by the number of samples whose label is not ignoreIndex (ignored ones add 0).
+ * 'mean' divides the sum by the number of samples whose label is not ignoreIndex (ignored ones add 0). With
+ * class weights w, as PyTorch: loss_n = -(1 - s) w_y log p_y - (s / K) sum_k w_k log p_k, and 'mean' divides by
+ * the sum of w_y over the samples counted.
  */
 export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { labelSmoothing = 0, ignoreIndex = -100, reduction = 'mean' } = options;
@@ -33,7 +37,13 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   const labelTensor = labelsOnGpu(labels, labelShape, K, ignoreIndex, logits.shape);
   // The kernels read [N, K, S] in place: a row is the K logits of one pixel, strided by S.
   const v = { rows, axis: K, inner: rows / N };
-  const o = { smoothing: labelSmoothing, ignoreIndex };
+  const weights = options.weight ?? null;
+  if (weights && (weights.length !== K || Array.from(weights).some((w) => !(w >= 0)))) {
+    throw fail(`weight must hold ${K} non-negative numbers, one per class, got ${weights.length}`);
+  }
+  const weight = weights ? tensor(Float32Array.from(weights), [K]) : null;
+  const weightSum = weights ? Array.from(weights).reduce((a, b) => a + b, 0) : K;
+  const o = { smoothing: labelSmoothing, ignoreIndex, weight, weightSum };
   const { losses, probs, valid } = crossEntropyKernel(logits, labelTensor, v, o);
   let out: Tensor;
   let count: Tensor | null = null;
@@ -51,16 +61,16 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   valid.dispose();
   const ownLabels = labelTensor !== labels;
   if (!needsGrad(logits)) {
-    [probs, count, ownLabels ? labelTensor : null].forEach((t) => t?.dispose());
+    [probs, count, weight, ownLabels ? labelTensor : null].forEach((t) => t?.dispose());
     return out;
   }
   // The caller's label tensor may be disposed before backward: keep a reference of our own.
   const keptLabels = ownLabels ? labelTensor : save(labelTensor);
-  const saved = [probs, keptLabels, ...(count ? [count] : [])];
+  const saved = [probs, keptLabels, ...(count ? [count] : []), ...(weight ? [weight] : [])];
   return record('crossEntropy', out, [logits], (dy) => [() => {
     // mean: the upstream scalar over the counted samples, on the GPU (the count is not known on the CPU)
     const upstream = count ? binaryKernel('crossEntropy', dy, count, 'DIV') : dy;
-    return crossEntropyGradKernel(probs, keptLabels, upstream, v, { ...o, perRow: reduction === 'none', scale: 1 });
+    return crossEntropyGradKernel(probs, keptLabels, upstream, v, { ...o, perRow: reduction === 'none' });
   }], saved);
 }
 

@@ -22,15 +22,19 @@ it.each([
   { logits: [1, 3, 4, 3], smoothing: 0, reduction: 'none' as const, ignore: -1 },
   // more than 32 classes: a workgroup per row
   { logits: [2, 40, 3], smoothing: 0.1, reduction: 'mean' as const, ignore: 5 },
-])('crossEntropy $logits smoothing $smoothing $reduction ignoreIndex $ignore', async ({ logits, smoothing, reduction, ignore }) => {
+  // class weights (PyTorch's weight), with and without smoothing, a workgroup per row and not
+  { logits: [2, 3, 5, 3], smoothing: 0, reduction: 'mean' as const, weight: [0.2, 1, 3] },
+  { logits: [6, 4], smoothing: 0.1, reduction: 'sum' as const, weight: [1, 0.5, 2, 0], ignore: 1 },
+  { logits: [2, 40, 3], smoothing: 0.2, reduction: 'mean' as const, weight: Array.from({ length: 40 }, (_, i) => (i % 3) + 0.5) },
+])('crossEntropy $logits smoothing $smoothing $reduction ignoreIndex $ignore weight $weight', async ({ logits, smoothing, reduction, ignore, weight }) => {
   const [n, k, ...rest] = logits;
   const labels = labelsFor(n * rest.reduce((a, b) => a * b, 1), k, 7, ignore);
-  const options = { labelSmoothing: smoothing, reduction, ignoreIndex: ignore ?? -100 };
+  const options = { labelSmoothing: smoothing, reduction, ignoreIndex: ignore ?? -100, weight };
   await checkOp({
     shapes: [logits],
     range: [-3, 3],
     ours: (x) => wc.crossEntropy(x, labels, options),
-    ref: (x) => crossEntropyFullRef(x, labels, smoothing, ignore ?? -100, reduction),
+    ref: (x) => crossEntropyFullRef(x, labels, smoothing, ignore ?? -100, reduction, weight),
   });
   // labels already on the GPU (a mask tensor) give the same
   await checkOp({
@@ -38,7 +42,7 @@ it.each([
     range: [-3, 3],
     grad: false,
     ours: (x) => wc.crossEntropy(x, wc.tensor(Float32Array.from(labels), [n, ...rest]), options),
-    ref: (x) => crossEntropyFullRef(x, labels, smoothing, ignore ?? -100, reduction),
+    ref: (x) => crossEntropyFullRef(x, labels, smoothing, ignore ?? -100, reduction, weight),
   });
 });
 

@@ -8,7 +8,8 @@ const reduce = (losses: Float64Array, shape: number[], reduction: Reduction, cou
  * torch.nn.functional.cross_entropy in float64 over [N, K, d...] logits and [N, d...] labels, with
  * label_smoothing, ignore_index and reduction: log-softmax by its definition, then -sum_k target_k logp_k.
  */
-export function crossEntropyFullRef(x: NdArray, labels: ArrayLike<number>, smoothing = 0, ignoreIndex = -100, reduction: Reduction = 'mean'): NdArray {
+export function crossEntropyFullRef(x: NdArray, labels: ArrayLike<number>, smoothing = 0, ignoreIndex = -100, reduction: Reduction = 'mean', weight?: number[]): NdArray {
+  const w = (k: number) => (weight ? weight[k] : 1);
   const [N, K, ...spatial] = x.shape;
   const S = spatial.reduce((a, b) => a * b, 1);
   const losses = new Float64Array(N * S);
@@ -17,12 +18,13 @@ export function crossEntropyFullRef(x: NdArray, labels: ArrayLike<number>, smoot
     for (let s = 0; s < S; s++) {
       const label = labels[n * S + s];
       if (label === ignoreIndex) continue;
-      count++;
+      count += w(label);
       const v = Array.from({ length: K }, (_, k) => x.data[(n * K + k) * S + s]);
       const m = Math.max(...v);
       const lse = m + Math.log(v.reduce((a, b) => a + Math.exp(b - m), 0));
       let loss = 0;
-      for (let k = 0; k < K; k++) loss -= ((k === label ? 1 - smoothing : 0) + smoothing / K) * (v[k] - lse);
+      // PyTorch: -(1 - s) w_y logp_y - (s / K) sum_k w_k logp_k
+      for (let k = 0; k < K; k++) loss -= ((k === label ? (1 - smoothing) * w(label) : 0) + (smoothing / K) * w(k)) * (v[k] - lse);
       losses[n * S + s] = loss;
     }
   return reduce(losses, [N, ...spatial], reduction, count);

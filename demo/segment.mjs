@@ -5,7 +5,7 @@
 //
 //   npm run segment
 //   npm run segment -- --canvases 8000 --epochs 10 --width 16 --batch 32     bigger, for a GPU
-//   options: --canvases N (training) --test N --epochs N --batch N --lr X --width N --seed N --out FILE
+//   options: --canvases N (training) --test N --epochs N --batch N --lr X --width N --bg-weight X --seed N --out FILE
 import { writeFile } from 'node:fs/promises';
 import * as wc from '../dist/webgpu-cnn.js';
 import { makeUNet } from './unet.mjs';
@@ -23,6 +23,7 @@ const lr = Number(opt('lr', '3e-3'));
 const width = Number(opt('width', '8'));
 const seed = Number(opt('seed', '1'));
 const out = opt('out', 'segment-unet.safetensors');
+const bgWeight = Number(opt('bg-weight', '0.5'));
 const classes = wc.data.CANVAS_CLASSES;
 
 const adapter = await wc.init();
@@ -37,6 +38,9 @@ console.log(`${trainCount} training and ${testCount} held-out 64x64 canvases wit
 wc.manualSeed(seed);
 const model = makeUNet(wc, { width, classes });
 const optimizer = new wc.optim.Adam(model.parameters(), { lr });
+// Background is most of every canvas: weighing it less makes the digits' pixels count for more.
+const weight = [bgWeight, ...new Array(classes - 1).fill(1)];
+const loss = (output, target) => wc.crossEntropy(output, target, { weight });
 const stepsPerEpoch = Math.ceil(trainCount / batchSize);
 const scheduler = new wc.optim.LRScheduler(optimizer, wc.optim.cosine(lr, epochs * stepsPerEpoch, lr / 20));
 console.log(wc.summary(model, [1, 3, 64, 64]));
@@ -46,6 +50,7 @@ let last = performance.now();
 const history = await wc.fit(model, train, {
   optimizer,
   scheduler,
+  loss,
   epochs,
   batchSize,
   seed,
@@ -61,6 +66,7 @@ const history = await wc.fit(model, train, {
     const iou = wc.meanIoU(validation.predictions, test.labels, classes);
     console.log(`\nepoch ${epoch + 1}/${epochs}: train loss ${trainLoss.toFixed(4)}, held-out loss ${validation.loss.toFixed(4)}, ` +
       `pixel accuracy ${(100 * validation.accuracy).toFixed(2)}%, mean IoU ${iou.mean.toFixed(3)}, ${seconds.toFixed(1)} s`);
+    console.log(`  IoU per class: ${iou.perClass.map((v) => v.toFixed(2)).join(' ')}`);
     last = performance.now();
   },
 });

@@ -9,14 +9,14 @@
 // Each block is conv 3x3 (no bias) + BatchNorm + ReLU; the decoder upsamples with 2x2 transposed convolutions.
 // The full-resolution stem (a few channels: it is the costliest level) feeds the head directly, so mask edges
 // follow the pixels, while the class of each digit comes up from the 8x8 level, whose receptive field covers
-// a whole digit. Channels: stem `width / 2`, then width, 3 width, 6 width going down.
+// a whole digit. Channels: width at full resolution, then 2, 4 and 6 times width going down.
 
 /** @param {typeof import('../src/index')} wc */
 export function makeUNet(wc, { width = 8, classes = 11 } = {}) {
   const { nn } = wc;
   const w = width;
   // channels per level: full resolution is the costliest, the 8x8 level the cheapest and where digits are told apart
-  const [c0, c1, c2, c3] = [Math.max(2, w / 2), w, 3 * w, 6 * w];
+  const [c0, c1, c2, c3] = [w, 2 * w, 4 * w, 6 * w];
 
   class ConvBlock extends nn.Module {
     constructor(cin, cout) {
@@ -32,17 +32,18 @@ export function makeUNet(wc, { width = 8, classes = 11 } = {}) {
   class UNet extends nn.Module {
     constructor() {
       super();
-      this.stem = new ConvBlock(3, c0);
+      // two convolutions at full resolution: a pixel's class edge needs its neighbourhood's colours
+      this.stem = new nn.Sequential(new ConvBlock(3, c0), new ConvBlock(c0, c0));
       this.down = new nn.ModuleList([new ConvBlock(c0, c1), new ConvBlock(c1, c2), new ConvBlock(c2, c3)]);
       this.bottom = new ConvBlock(c3, c3);
       // no bias: a batch norm or the head's own bias follows each
       this.up = new nn.ModuleList([
         new nn.ConvTranspose2d(c3, c2, 2, { stride: 2, bias: false }),
-        new nn.ConvTranspose2d(c2, c1, 2, { stride: 2, bias: false }),
-        new nn.ConvTranspose2d(c1, c0, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(c1, c1, 2, { stride: 2, bias: false }),
+        new nn.ConvTranspose2d(c0, c0, 2, { stride: 2, bias: false }),
       ]);
-      this.dec = new nn.ModuleList([new ConvBlock(2 * c2, c2), new ConvBlock(2 * c1, c1)]);
-      this.head = new nn.Sequential(new nn.Conv2d(2 * c0, 2 * w, 1), new nn.ReLU(), new nn.Conv2d(2 * w, classes, 1));
+      this.dec = new nn.ModuleList([new ConvBlock(2 * c2, c1), new ConvBlock(2 * c1, c0)]);
+      this.head = new nn.Sequential(new nn.Conv2d(2 * c0, 2 * c0, 1), new nn.ReLU(), new nn.Conv2d(2 * c0, classes, 1));
     }
     forward(x) {
       const pool = (t) => wc.maxPool2d(t, { kernelSize: 2 });

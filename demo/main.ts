@@ -13,7 +13,7 @@ import { drawPad, renderProbabilities } from './draw';
 import { imageOf, loadMnist, sample, sampleIndices, type Dataset } from './mnist';
 import { MODELS, modelForWeights, parameterCount, type ModelName } from './models';
 import { renderConfusion, renderDigitGrid, renderFilters } from './views';
-import { initSegment, initTabs } from './segment';
+import { initSegment, initTabs } from './segment-tab';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 

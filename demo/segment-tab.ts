@@ -93,7 +93,7 @@ async function train(shouldStop: () => boolean): Promise<void> {
   wc.manualSeed(1);
   const model = makeUNet(wc, { width, classes: CLASSES });
   const batchSize = 16;
-  const lr = 4e-3;
+  const lr = 1e-2;
   const optimizer = new wc.optim.Adam(model.parameters(), { lr });
   const steps = epochs * Math.ceil(count / batchSize);
   const scheduler = new wc.optim.LRScheduler(optimizer, wc.optim.cosine(lr, steps, lr / 20));

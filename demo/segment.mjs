@@ -15,11 +15,11 @@ const opt = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : fallback;
 };
-const trainCount = Number(opt('canvases', '2000'));
+const trainCount = Number(opt('canvases', '1600'));
 const testCount = Number(opt('test', '200'));
 const epochs = Number(opt('epochs', '2'));
 const batchSize = Number(opt('batch', '16'));
-const lr = Number(opt('lr', '4e-3'));
+const lr = Number(opt('lr', '1e-2'));
 const width = Number(opt('width', '8'));
 const seed = Number(opt('seed', '1'));
 const out = opt('out', 'segment-unet.safetensors');

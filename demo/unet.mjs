@@ -6,7 +6,8 @@
 //   32x32    └ pool ─ down.0 ──────────────────────── cat ─ dec.1 ┘ up.2
 //   16x16              └ pool ─ down.1 ───── cat ─ dec.0 ┘ up.1
 //    8x8                          └ pool ─ down.2 ┘ up.0
-// Each block is conv 3x3 (no bias) + BatchNorm + ReLU; the decoder upsamples with 2x2 transposed convolutions.
+// The input is first normalised per canvas and colour channel (groupNorm with a group per channel). Each block
+// is conv 3x3 (no bias) + BatchNorm + ReLU; the decoder upsamples with 2x2 transposed convolutions.
 // The full-resolution stem (a few channels: it is the costliest level) feeds the head directly, so mask edges
 // follow the pixels, while the class of each digit comes up from the 8x8 level, whose receptive field covers
 // a whole digit. Channels: width at full resolution, then 2, 4 and 6 times width going down.
@@ -47,7 +48,9 @@ export function makeUNet(wc, { width = 8, classes = 11 } = {}) {
     }
     forward(x) {
       const pool = (t) => wc.maxPool2d(t, { kernelSize: 2 });
-      const s0 = this.stem.forward(x);
+      // Each canvas normalised per colour channel (instance norm): its background, most of its pixels, whatever
+      // its colour, comes out near 0, and the digits far from it, so the stem finds ink from the first steps.
+      const s0 = this.stem.forward(wc.groupNorm(x, 3));
       const s1 = this.down.get(0).forward(pool(s0));
       const s2 = this.down.get(1).forward(pool(s1));
       const deep = this.bottom.forward(this.down.get(2).forward(pool(s2)));

@@ -96,7 +96,9 @@ it('trains a digit classifier in the page, reads a drawn digit, and saves and lo
   expect(await page.$$eval('#digits figure', (cells) => cells.length)).toBeGreaterThan(0);
   expect(Number(await page.$eval('#filters', (el) => (el as HTMLElement).dataset.filters))).toBe(16);
 
-  // draw a 7 with the mouse: a bar across the top and a stroke down to the bottom left
+  // draw a 7 with the mouse: a bar across the top and a stroke down to the bottom left (the pad scrolled into
+  // view first: mouse events land only inside the viewport)
+  await page.$eval('#pad', (el) => el.scrollIntoView({ block: 'center' }));
   const pad = (await (await page.$('#pad'))!.boundingBox())!;
   const path = [[70, 60], [210, 58], [190, 110], [150, 180], [125, 240]];
   await page.mouse.move(pad.x + path[0][0], pad.y + path[0][1]);

@@ -1,7 +1,9 @@
 // Semantic segmentation of digits: 2-3 real MNIST digits on each 64x64 RGB canvas (random colours, noisy
 // coloured backgrounds), a class per pixel (background or the digit), a small U-Net (demo/unet.mjs) trained
 // with per-pixel cross-entropy, and the mean IoU over the 11 classes on held-out canvases made from the test
-// digits. The default run is sized for a CPU adapter (SwiftShader, 2 cores): about 5 minutes.
+// digits. The default run (200 steps of 16 canvases) was meant for about 5 minutes on an idle 2-core SwiftShader
+// machine; measured on a shared one (load average 5-8), it took 25.6 minutes and reached a mean IoU of only 0.11:
+// background 0.99, the digits' identities not yet learned. Reaching 0.8 needs more steps than that budget gives.
 //
 //   npm run segment
 //   npm run segment -- --canvases 8000 --epochs 10 --width 16 --batch 32     bigger, for a GPU

@@ -9,6 +9,7 @@
 import { writeFile } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import * as wc from '../dist/webgpu-cnn.js';
+import { zoo } from './zoo.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -17,26 +18,7 @@ const opt = (name, fallback) => {
 };
 
 const { nn } = wc;
-// conv3x3 x c1 - pool - conv3x3 x c2 - pool - linear
-const twoConv = (c1, c2) => new nn.Sequential(
-  new nn.Conv2d(1, c1, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Conv2d(c1, c2, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(c2 * 7 * 7, 10));
-const models = {
-  // sized so that a CPU adapter (SwiftShader, 2 cores) trains it past 97% on the 2,000 test digits in about
-  // 3 minutes: 97.35-98.00% over seeds 1-4 at the defaults below
-  tiny: () => twoConv(8, 16),
-  // the PyTorch reference shape (97.2% after 5 epochs there)
-  small: () => twoConv(16, 32),
-  lenet: () => new nn.Sequential(
-    new nn.Conv2d(1, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10)),
-  'bn-residual': () => new nn.Sequential(
-    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Residual(new nn.Sequential(new nn.Conv2d(32, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU())),
-    new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dropout(0.25), new nn.Linear(32 * 7 * 7, 10)),
-};
+const models = Object.fromEntries(Object.entries(zoo(nn)).map(([name, m]) => [name, m.make]));
 
 const modelName = opt('model', 'tiny');
 if (!models[modelName]) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(models).join(', ')}`);

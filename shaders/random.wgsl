@@ -13,10 +13,10 @@ struct Params {
 
 // Inverted dropout (the `dropout` entry): out[i] = x[i] * scale where element i is kept, which happens with
 // probability 1 - p, else 0. Element i's fate depends only on (seed, i), so the same launch over dy with the
-// same seed is the backward pass, and no mask needs to be stored.
+// same seed is the backward pass, and no mask needs to be stored. The seed is read from a buffer, not the
+// uniform, so that a replayed training step draws a new mask each step without a new plan.
 struct DropoutParams {
   count: u32,
-  seed: u32,
   p: f32,       // probability of dropping an element, in [0, 1)
   scale: f32,   // 1 / (1 - p)
 }
@@ -25,6 +25,7 @@ struct DropoutParams {
 @group(0) @binding(1) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> x: array<f32>;  // dropout's input (or upstream gradient)
 @group(0) @binding(3) var<uniform> dropoutParams: DropoutParams;
+@group(0) @binding(4) var<storage, read> dropoutSeed: array<u32>;   // [1]
 
 override DISTRIBUTION: u32 = 0u;
 override WORKGROUP: u32 = 256u;
@@ -63,7 +64,7 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flatId(gid, nwg, WORKGROUP);
   if (i >= dropoutParams.count) { return; }
-  let key = pcg(dropoutParams.seed ^ DROPOUT_STREAM);
+  let key = pcg(dropoutSeed[0] ^ DROPOUT_STREAM);
   let keep = unit(pcg(key ^ pcg(i))) >= dropoutParams.p;
   out[i] = select(0.0, x[i] * dropoutParams.scale, keep);
 }

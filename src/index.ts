@@ -38,6 +38,7 @@ export * as nn from './nn/index';
 export * as optim from './optim/index';
 export * as data from './data/index';
 export * as io from './io/index';
+export { compileStep, type CompiledStep, type CompileOptions, type StepInput } from './graph/compile';
 export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation } from './train/index';
 
 import { runtime } from './gpu/runtime';

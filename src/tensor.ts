@@ -10,7 +10,8 @@ export class Storage {
   refs = 1;
   constructor(
     readonly rt: Runtime,
-    readonly buffer: GPUBuffer,
+    /** a virtual buffer while a step is being compiled, swapped for real memory after (src/graph/) */
+    public buffer: GPUBuffer,
     readonly bytes: number,
   ) {}
 
@@ -139,7 +140,7 @@ export function tensor(data: Float32Array | readonly number[], shape?: readonly 
  * @internal Overwrites `dst`'s values in place, keeping its identity (parameters loaded from a file, restored
  * state): from another tensor of the same size (a GPU copy) or from CPU data. Ordered after recorded work.
  */
-export function assign(dst: Tensor, src: Tensor | Float32Array): void {
+export function assign(dst: Tensor, src: Tensor | Float32Array, refresh?: () => Float32Array): void {
   const size = src instanceof Tensor ? src.size : src.length;
   if (size !== dst.size) {
     throw new Error(`webgpu-cnn assign: ${size} values for a tensor of shape ${formatShape(dst.shape)} (${dst.size} elements)`);
@@ -147,13 +148,30 @@ export function assign(dst: Tensor, src: Tensor | Float32Array): void {
   if (size === 0) return;
   const batch = dst.storage.rt.batch;
   if (src instanceof Tensor) batch.copy(src.buffer, dst.buffer, size * 4);
-  else batch.upload(dst.buffer, src);
+  else batch.upload(dst.buffer, src, 0, refresh ?? null);
+}
+
+/**
+ * @internal A tensor of raw 32-bit values (u32 seeds as well as floats). `refresh` gives the values of each
+ * later replay when this runs inside a compiled step: values that change from step to step without re-planning.
+ */
+export function uploaded(shape: readonly number[], bits: Float32Array | Uint32Array, refresh?: () => Float32Array | Uint32Array): Tensor {
+  const out = empty(shape);
+  out.storage.rt.batch.upload(out.buffer, bits, 0, refresh ?? null);
+  return out;
 }
 
 /** @internal an uninitialised tensor for an op to write into */
 export function empty(shape: readonly number[], rt: Runtime = runtime()): Tensor {
   const bytes = sizeOf(shape) * 4;
-  return new Tensor(shape, new Storage(rt, rt.pool.acquire(bytes, `tensor${formatShape(shape)}`), bytes));
+  const storage = new Storage(rt, rt.pool.acquire(bytes, `tensor${formatShape(shape)}`), bytes);
+  rt.recorder?.hold(storage.buffer, storage);
+  return new Tensor(shape, storage);
+}
+
+/** @internal a tensor over a buffer just taken from the pool (a compiled step's output) */
+export function adopt(shape: readonly number[], buffer: GPUBuffer, rt: Runtime = runtime()): Tensor {
+  return new Tensor(shape, new Storage(rt, buffer, sizeOf(shape) * 4));
 }
 
 /** @internal a new tensor over the same storage, with another shape of the same size */
@@ -211,11 +229,15 @@ export interface MemoryInfo {
   bytesInUse: number;
   /** bytes of free buffers kept for reuse */
   bytesPooled: number;
-  /** the most bytes held at once (in use plus pooled) */
+  /** the most bytes held at once (in use, pooled and held by step plans) */
   peakBytes: number;
+  /** bytes that the plans of compiled steps hold for their intermediates and uploads */
+  planBytes: number;
+  /** what eager execution's pool would hold for the same steps' intermediates */
+  eagerPlanBytes: number;
 }
 
 export function memory(): MemoryInfo {
-  const { bytesInUse, bytesPooled, peakBytes } = runtime().pool.stats;
-  return { tensors: liveTensors, bytesInUse, bytesPooled, peakBytes };
+  const { bytesInUse, bytesPooled, peakBytes, planBytes, eagerPlanBytes } = runtime().pool.stats;
+  return { tensors: liveTensors, bytesInUse, bytesPooled, peakBytes, planBytes, eagerPlanBytes };
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Profiler } from './timestamps';
+import { notWhileRecording, type Recorder } from './recorder';
 
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;
@@ -17,6 +18,8 @@ export class CommandBatch {
   submits = 0;
   /** set by startProfile(): each dispatch then runs in a pass of its own that writes timestamps */
   profiler: Profiler | null = null;
+  /** while a step is recorded, copies and uploads go to the recorder instead */
+  recorder: Recorder | null = null;
 
   constructor(
     private device: GPUDevice,
@@ -51,12 +54,24 @@ export class CommandBatch {
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (this.recorder) {
+      this.recorder.record({ kind: 'copy', src, dst, bytes, srcOffset, dstOffset });
+      return;
+    }
     this.endPass();
     this.getEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
-  /** Writes `data` into `target`, ordered after everything recorded so far. */
-  upload(target: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+  /**
+   * Writes `data` into `target`, ordered after everything recorded so far. `refresh` gives the values of later
+   * replays when a step is being recorded (see gpu/recorder.ts); eager work ignores it.
+   */
+  upload(target: GPUBuffer, data: ArrayBufferView, offset = 0, refresh: (() => ArrayBufferView) | null = null): void {
+    if (this.recorder) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      this.recorder.record({ kind: 'upload', dst: target, offset, data: bytes, refresh });
+      return;
+    }
     if (!this.pending) {
       this.device.queue.writeBuffer(target, offset, data.buffer, data.byteOffset, data.byteLength);
       return;
@@ -92,6 +107,7 @@ export class CommandBatch {
 
   /** Copies `bytes` of `src` to the CPU: the one place where the CPU waits for the GPU. */
   async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    if (this.recorder) throw notWhileRecording('data() was called');
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.readbackPool.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback staging' });

@@ -8,6 +8,7 @@ import { BufferPool } from './buffers';
 import { CommandBatch } from './batch';
 import { PipelineCache, type Constants } from './pipelines';
 import type { EntryOf, ShaderName } from './shaders';
+import { Recorder } from './recorder';
 import { BindGroupCache, UniformCache, packParams, type ParamValues } from './uniforms';
 
 export interface InitOptions {
@@ -62,6 +63,25 @@ export class Runtime {
     });
   }
 
+  /** The recording in progress, when a step is being compiled (gpu/recorder.ts). */
+  get recorder(): Recorder | null {
+    return this.pool.recorder;
+  }
+
+  /** From now until stopRecording(), nothing runs: work is recorded and buffers are virtual. */
+  startRecording(): Recorder {
+    if (this.pool.recorder) throw new Error('webgpu-cnn: a step is already being compiled');
+    const recorder = new Recorder();
+    this.pool.recorder = recorder;
+    this.batch.recorder = recorder;
+    return recorder;
+  }
+
+  stopRecording(): void {
+    this.pool.recorder = null;
+    this.batch.recorder = null;
+  }
+
   /** Submits what is recorded and resolves once the GPU has finished all work submitted so far. */
   async sync(): Promise<void> {
     this.batch.flush();
@@ -107,13 +127,19 @@ export class Runtime {
         throw new Error(`webgpu-cnn: kernel ${kernel.label} has no binding "${name}"`);
       }
     }
-    const group = this.bindGroups.get(kernel.label, kernel.layout, kernel.layoutId, entries);
     const [x, y = 1, z = 1] = call.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
     const max = this.device.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) {
       throw new Error(`webgpu-cnn: kernel ${kernel.label}: grid ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
     }
+    const recorder = this.recorder;
+    if (recorder) {
+      const { label, pipeline, layout } = kernel;
+      recorder.record({ kind: 'dispatch', label, pipeline, layout, entries, workgroups: [x, y, z] });
+      return;
+    }
+    const group = this.bindGroups.get(kernel.label, kernel.layout, kernel.layoutId, entries);
     this.batch.dispatch(kernel.pipeline, group, x, y, z);
   }
 

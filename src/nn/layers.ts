@@ -148,9 +148,11 @@ export class Dropout extends Module {
     super();
   }
   private calls = 0;
+
   forward(x: Tensor): Tensor {
-    // A fresh mask each call, reproducible from the layer's seed.
-    const seed = this.options.seed === undefined ? undefined : (this.options.seed + this.calls++) >>> 0;
+    // A fresh mask each call, reproducible from the layer's seed (also when a compiled step replays the call).
+    const base = this.options.seed;
+    const seed = base === undefined ? undefined : () => (base + this.calls++) >>> 0;
     return dropout(x, this.p, { training: this.training, seed });
   }
 }

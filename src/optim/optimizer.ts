@@ -40,6 +40,11 @@ export abstract class Optimizer {
     }
   }
 
+  /** The global-norm limit set by clipGradNorm, or null. */
+  get maxGradNorm(): number | null {
+    return this.clipNorm;
+  }
+
   /** Rescales the gradients at each step so that their global L2 norm is at most maxNorm (null: off). */
   clipGradNorm(maxNorm: number | null): this {
     if (maxNorm !== null && !(maxNorm > 0)) throw new Error(`webgpu-cnn clipGradNorm: maxNorm ${maxNorm} must be positive`);
@@ -51,9 +56,18 @@ export abstract class Optimizer {
   step(): void {
     this.t++;
     const live = this.params.filter((p) => p.requiresGrad && p.grad);
-    assign(this.hyper, Float32Array.from([this.lr, ...this.biasCorrections(), 1]));
+    // In a compiled step the refresh runs in place of this method on each replay: the next step count and lr.
+    assign(this.hyper, this.hyperValues(), () => {
+      this.t++;
+      return this.hyperValues();
+    });
     if (this.clipNorm !== null && live.length) this.recordClip(live);
     for (const p of live) this.update(p, p.grad!, this.stateOf(p));
+  }
+
+  /** hyper = [lr, 1 - beta1^t, 1 - beta2^t, gradient scale (1 until clipping sets it)] */
+  private hyperValues(): Float32Array {
+    return Float32Array.from([this.lr, ...this.biasCorrections(), 1]);
   }
 
   /** Adam's 1 - beta1^t and 1 - beta2^t; 1 for optimisers without them. */

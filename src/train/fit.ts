@@ -13,6 +13,7 @@ import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../optim/schedules';
 import { batches, epochOrder, seededRandom, type Dataset } from '../data/dataset';
 import { evaluate, type Evaluation } from './evaluate';
+import { compiledTrainStep } from './step';
 
 export interface BatchEnd {
   epoch: number;
@@ -46,6 +47,8 @@ export interface FitOptions {
   onEpochEnd?: (info: EpochEnd) => void | Promise<void>;
   /** checked before each batch: return true to stop training early (pause, stop buttons) */
   shouldStop?: () => boolean;
+  /** replay a compiled step after the first batches of each shape (default true); false runs op by op */
+  compile?: boolean;
 }
 
 export async function fit(model: Module, data: Dataset, options: FitOptions): Promise<EpochEnd[]> {
@@ -63,7 +66,7 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
     let b = 0;
     for (const batch of batches(data, batchSize, epochOrder(data.length, random))) {
       if (options.shouldStop?.()) break;
-      const loss = trainStep(model, optimizer, batch.images, batch.labels, [batch.size, ...data.shape]);
+      const loss = trainStep(model, optimizer, batch.images, batch.labels, [batch.size, ...data.shape], { compile: options.compile });
       options.scheduler?.step();
       const sum: Tensor = pending ? noGrad(() => add(pending!, loss)) : loss;
       if (pending) {
@@ -101,15 +104,24 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
   return history;
 }
 
-/** One optimiser step on one batch; returns the batch's mean loss as a GPU scalar (not read back). */
-export function trainStep(model: Module, optimizer: Optimizer, images: Float32Array, labels: Int32Array, shape: number[]): Tensor {
-  const loss = scope(() => {
-    const x = tensor(images, shape);
-    return crossEntropy(model.forward(x), labels);
-  });
-  loss.backward();
-  optimizer.step();
-  optimizer.zeroGrad();
-  // The loss's graph is released by backward; what is left is a plain scalar.
-  return loss;
+/**
+ * One optimiser step on one batch; returns the batch's mean loss as a GPU scalar (not read back). Compiled by
+ * default (src/train/step.ts): after the first calls with a batch shape, the step is replayed. `compile: false`
+ * runs it op by op.
+ */
+export function trainStep(
+  model: Module, optimizer: Optimizer, images: Float32Array, labels: Int32Array, shape: number[], options: { compile?: boolean } = {},
+): Tensor {
+  if (options.compile === false) {
+    const loss = scope(() => crossEntropy(model.forward(tensor(images, shape)), labels));
+    loss.backward();
+    optimizer.step();
+    optimizer.zeroGrad();
+    // The loss's graph is released by backward; what is left is a plain scalar.
+    return loss;
+  }
+  for (let i = 0; i < labels.length; i++) {
+    if (!Number.isInteger(labels[i]) || labels[i] < 0) throw new Error(`webgpu-cnn trainStep: label ${labels[i]} at index ${i} is not a class index`);
+  }
+  return compiledTrainStep(model, optimizer)({ data: images, shape }, { data: Float32Array.from(labels), shape: [labels.length] });
 }

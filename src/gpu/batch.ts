@@ -23,7 +23,8 @@ export class CommandBatch {
 
   constructor(
     private device: GPUDevice,
-    private maxDispatches = 2048,
+    /** submitted on its own once this many dispatches are recorded (tests lower it) */
+    public maxDispatches = 2048,
   ) {}
 
   get pending(): boolean {

@@ -20,8 +20,16 @@ type Op =
   /** a refreshed upload: from the run's ring slot, or from `uploads` (the recorded values) on the first run */
   | { kind: 'refresh'; index: number; dst: GPUBuffer; bytes: number; srcOffset: number; dstOffset: number };
 
-/** runs recorded between two submits at most: the ring holds one slot of inputs and refreshed values per run */
-const RING_SLOTS = 8;
+/**
+ * The ring holds one slot (inputs and refreshed values) per run recorded but not yet submitted: about this many
+ * bytes, between 2 and 32 slots. A batch of 64 MNIST images is 200 KB, so small models queue up to 10 runs.
+ */
+let ringBytes = 2 * 1024 * 1024;
+
+/** @internal tests shrink the ring to make it go round (null restores the default) */
+export function setRingBytes(bytes: number | null): void {
+  ringBytes = bytes ?? 2 * 1024 * 1024;
+}
 
 /** Where a run's input comes from: CPU values, or a tensor's buffer (copied in-stream). */
 export type InputSource = ArrayBufferView | GPUBuffer;
@@ -47,8 +55,9 @@ export class StepPlan {
   private readonly ring: GPUBuffer;
   private readonly slotBytes: number;
   private readonly inputOffsets: number[];
-  private slotsUsed = 0;
-  private slotsSubmits = -1;
+  /** per slot: the batch's submit count when its last reader was recorded; free once the batch moved past it */
+  private readonly slotReaders: number[];
+  private nextSlot = 0;
   private readonly watched: GPUBuffer[] = [];
   private readonly pinned: GPUBuffer[] = [];
   private readonly invalidate = () => this.dispose();
@@ -122,10 +131,11 @@ export class StepPlan {
       slot += r.bytes;
     }
     this.slotBytes = Math.max(4, align256(slot));
-    this.ring = device.createBuffer({ size: this.slotBytes * RING_SLOTS, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'step plan ring' });
+    this.slotReaders = new Array<number>(Math.min(32, Math.max(2, Math.floor(ringBytes / this.slotBytes)))).fill(-1);
+    this.ring = device.createBuffer({ size: this.slotBytes * this.slotReaders.length, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'step plan ring' });
     this.owned.push(this.ring);
     this.outputs = outputs.map((v) => ({ buffer: resolve(v as unknown as GPUBuffer), bytes: v.size }));
-    this.bytes = memory.totalBytes + uploadBytes + this.slotBytes * RING_SLOTS;
+    this.bytes = memory.totalBytes + uploadBytes + this.slotBytes * this.slotReaders.length;
     this.eagerBytes = pooledBytes(rec.events);
     this.dispatches = this.ops.filter((o) => o.kind === 'dispatch').length;
     rt.pool.countPlan(this.bytes, this.eagerBytes);
@@ -153,7 +163,8 @@ export class StepPlan {
   run(inputs: readonly InputSource[], first = false): GPUBuffer[] {
     if (!this.valid) throw new Error('webgpu-cnn: this step plan is no longer valid (a tensor it uses was disposed)');
     const { device, batch, pool } = this.rt;
-    const base = this.takeSlot() * this.slotBytes;
+    const slot = this.takeSlot();
+    const base = slot * this.slotBytes;
     inputs.forEach((src, i) => {
       const { buffer, bytes } = this.inputs[i];
       if (ArrayBuffer.isView(src)) {
@@ -171,26 +182,24 @@ export class StepPlan {
       else if (first) batch.copy(this.uploads!, op.dst, op.bytes, op.srcOffset, op.dstOffset);
       else batch.copy(this.ring, op.dst, op.bytes, base + this.refreshes[op.index].offset, op.dstOffset);
     }
-    return this.outputs.map(({ buffer, bytes }) => {
+    const out = this.outputs.map(({ buffer, bytes }) => {
       const copy = pool.acquire(bytes, 'step output');
       batch.copy(buffer, copy, bytes);
       return copy;
     });
+    this.slotReaders[slot] = batch.submits;
+    return out;
   }
 
-  /** A ring slot no unsubmitted run reads: all are free again after a submit; a full ring is submitted. */
+  /**
+   * The next ring slot, round robin. Its last reader may still be in the unsubmitted batch (the ring went
+   * round within one batch, or a run straddled an automatic flush): then the batch is submitted first.
+   */
   private takeSlot(): number {
-    const batch = this.rt.batch;
-    if (this.slotsSubmits !== batch.submits || !batch.pending) {
-      this.slotsUsed = 0;
-      this.slotsSubmits = batch.submits;
-    }
-    if (this.slotsUsed === RING_SLOTS) {
-      batch.flush();
-      this.slotsUsed = 0;
-      this.slotsSubmits = batch.submits;
-    }
-    return this.slotsUsed++;
+    const k = this.nextSlot;
+    this.nextSlot = (k + 1) % this.slotReaders.length;
+    if (this.slotReaders[k] >= this.rt.batch.submits) this.rt.batch.flush();
+    return k;
   }
 
   /** Frees the plan's buffers (after the commands already submitted) and lets go of what it watched. */

@@ -7,6 +7,8 @@ import * as wc from '../../src/index';
 import { compiledTrainStep } from '../../src/train/step';
 import { zoo, type ModelName } from '../../demo/zoo.mjs';
 import { setup } from '../helpers';
+import { runtime } from '../../src/gpu/runtime';
+import { setRingBytes } from '../../src/graph/step-plan';
 
 beforeAll(setup);
 
@@ -43,6 +45,22 @@ it.each(['tiny', 'small', 'lenet', 'bn-residual'] as ModelName[])('%s: 20 replay
   for (const r of [eager, replayed]) {
     r.model.parameters().forEach((p) => p.dispose());
     r.opt.dispose();
+  }
+}, 120_000);
+
+it.each([2048, 37])('runs queued without a readback stay exact when the input ring goes round (flush every %i dispatches)', async (limit) => {
+  const batch = runtime().batch;
+  const before = batch.maxDispatches;
+  setRingBytes(1); // two slots: the third queued run needs the first one's slot
+  batch.maxDispatches = limit; // 37: a flush inside most runs
+  try {
+    const eager = await train('tiny', false, 12, 2);
+    const replayed = await train('tiny', true, 12, 2);
+    expect(replayed.values).toEqual(eager.values);
+    expect(replayed.weights).toEqual(eager.weights);
+  } finally {
+    setRingBytes(null);
+    batch.maxDispatches = before;
   }
 }, 120_000);
 

@@ -10,9 +10,10 @@ function pcg(v: number): number {
   const word = Math.imul(((state >>> (((state >>> 28) + 4) >>> 0)) ^ state) >>> 0, 277803737) >>> 0;
   return ((word >>> 22) ^ word) >>> 0;
 }
-// The shader's float32 arithmetic step by step: (bits >> 8) + 0.5 rounds for values near 2^24.
+// The shader's float32 arithmetic step by step: (bits >> 8) + 0.5 rounds for values near 2^24, and u stays
+// below 1 (at most 1 - 2^-24).
 const f = Math.fround;
-const unit = (bits: number) => f(f((bits >>> 8) + 0.5) / 16777216);
+const unit = (bits: number) => Math.min(f(f((bits >>> 8) + 0.5) / 16777216), 1 - 2 ** -24);
 
 it('rand matches the counter-based generator bit for bit', async () => {
   const seed = 1234;

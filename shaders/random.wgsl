@@ -40,9 +40,11 @@ fn pcg(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
-// A float in (0, 1): the top 24 bits, centred in their interval so that log() never sees 0.
+// A float in (0, 1): the top 24 bits, centred in their interval so that log() never sees 0. The top value,
+// 16777215.5, is not a float32 and rounds up to 2^24, which would make u = 1 (and rand() return its `high`):
+// the min keeps it at the largest float32 below 1.
 fn unit(bits: u32) -> f32 {
-  return (f32(bits >> 8u) + 0.5) * (1.0 / 16777216.0);
+  return min((f32(bits >> 8u) + 0.5) * (1.0 / 16777216.0), 0.99999994);
 }
 
 @compute @workgroup_size(WORKGROUP)

@@ -28,10 +28,11 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   readonly stats: PoolStats = { bytesInUse: 0, bytesPooled: 0, peakBytes: 0, buffersCreated: 0 };
 
-  constructor(private device: GPUDevice) {}
+  /** `maxBytes`: the adapter's limit, so that rounding up to a size class never asks for more than it allows */
+  constructor(private device: GPUDevice, private maxBytes = Infinity) {}
 
   acquire(bytes: number, label: string): GPUBuffer {
-    const size = sizeClass(bytes);
+    const size = Math.max(bytes, Math.min(sizeClass(bytes), Math.floor(this.maxBytes / 4) * 4));
     const list = this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {

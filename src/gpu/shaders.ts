@@ -17,6 +17,7 @@ import pool from '../../shaders/pool.wgsl?raw';
 import im2col from '../../shaders/im2col.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
 import optim from '../../shaders/optim.wgsl?raw';
+import numerics from '../../shaders/numerics.wgsl?raw';
 
 export interface ShaderPiece {
   file: string;
@@ -49,6 +50,7 @@ export const SHADERS = {
   im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2row', 'col2im', 'flip_weights', 'pad_weights'] },
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_backward'] },
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
+  numerics: { pieces: [GRID, piece('numerics.wgsl', numerics)], entries: ['check_finite'] },
 } as const satisfies Record<string, { pieces: readonly ShaderPiece[]; entries: readonly string[] }>;
 
 export type ShaderName = keyof typeof SHADERS;

@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { binaryKernel } from '../kernels/elementwise';
 import { im2colForward, im2colGradInput, im2colGradWeight, type ConvGeometry } from '../kernels/im2col';
@@ -26,10 +26,13 @@ const pair = (v: number | [number, number]): [number, number] => (typeof v === '
  * With the ReLU fused, dy is first masked where the output is not positive.
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  expectTensor('conv2d', 'x', x);
+  expectTensor('conv2d', 'w', w);
+  if (b != null) expectTensor('conv2d', 'b', b);
   const bias = b ?? null;
   const g = convGeometry(x, w, bias, options);
   const out = im2colForward(x, w, bias, g, !!options.relu);
-  if (!needsGrad(x, w, bias)) return out;
+  if (!needsGrad(x, w, bias)) return output('conv2d', out);
   const sx = save(x);
   const sw = save(w);
   const sout = options.relu ? save(out) : null;
@@ -52,6 +55,7 @@ function convGeometry(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOpt
   const [N, C, H, W] = x.shape;
   const [O, Cw, KH, KW] = w.shape;
   if (Cw !== C) throw fail(`w has ${Cw} input channels, x has ${C}`);
+  if (KH < 1 || KW < 1) throw fail(`the kernel must be at least 1x1, got ${KH}x${KW}`);
   if (b && (b.shape.length !== 1 || b.shape[0] !== O)) throw fail(`b must be [${O}]`);
   const [SH, SW] = pair(options.stride ?? 1);
   const [PH, PW] = pair(options.padding ?? 0);

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { reshape } from './reshape';
 import { nextSeed } from './random';
@@ -19,6 +19,7 @@ export interface DropoutOptions {
  * d/dx = dy * mask / (1 - p): the same kernel with the same seed, applied to dy, so no mask is saved.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions): Tensor {
+  expectTensor('dropout', 'x', x);
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) {
     throw new Error(`webgpu-cnn dropout: p is the probability of dropping an element and must be in [0, 1), got ${p}`);
   }

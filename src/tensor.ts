@@ -207,6 +207,7 @@ export function tensor(data: Float32Array | NestedNumbers, shape?: readonly numb
   if (sizeOf(s) !== values.length) {
     throw new Error(`webgpu-cnn tensor: ${values.length} values do not fill shape ${formatShape(s)} (${sizeOf(s)} elements)`);
   }
+  checkTensorSize('tensor', s);
   const out = empty(s);
   if (values.length) out.storage.rt.batch.upload(out.buffer, values);
   out.requiresGrad = !!options.requiresGrad;
@@ -255,7 +256,7 @@ export function describeValue(v: unknown): string {
   if (typeof v !== 'object') return `${typeof v} ${String(v)}`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
   const name = (v as { constructor?: { name?: string } }).constructor?.name;
-  return name ? `a ${name}` : 'an object';
+  return name ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
 }
 
 /** @internal Throws a TypeError naming `op` and the argument unless `value` is a live tensor. */
@@ -279,15 +280,23 @@ export function assign(dst: Tensor, src: Tensor | Float32Array): void {
   else batch.upload(dst.buffer, src);
 }
 
-/** @internal an uninitialised tensor for an op to write into */
-export function empty(shape: readonly number[], rt: Runtime = runtime()): Tensor {
+/**
+ * Every kernel binds a tensor's whole buffer, so the adapter's binding limit caps a tensor. Checked when a
+ * tensor is made, before Dawn would turn it into an error at some later readback and drop the rest of that
+ * batch of work; the public constructors call it with their own name, `empty` for any other op.
+ */
+export function checkTensorSize(op: string, shape: readonly number[], rt: Runtime = runtime()): void {
   const bytes = sizeOf(shape) * 4;
-  // Every kernel binds a tensor's whole buffer, so the binding limit caps a tensor; checked here, before Dawn
-  // would turn it into an error at some later readback and drop the rest of that batch of work.
   const limit = rt.maxTensorBytes;
   if (!(bytes <= limit.bytes)) {
-    throw new Error(`webgpu-cnn: a tensor of shape ${formatShape(shape)} needs ${bytes} bytes, more than the adapter's ${limit.name} (${limit.bytes} bytes)`);
+    throw new Error(`webgpu-cnn ${op}: a tensor of shape ${formatShape(shape)} needs ${bytes} bytes, more than the adapter's ${limit.name} (${limit.bytes} bytes)`);
   }
+}
+
+/** @internal an uninitialised tensor for an op to write into */
+export function empty(shape: readonly number[], rt: Runtime = runtime()): Tensor {
+  checkTensorSize('(allocating an op\'s output)', shape, rt);
+  const bytes = sizeOf(shape) * 4;
   return new Tensor(shape, new Storage(rt, rt.pool.acquire(bytes, `tensor${formatShape(shape)}`), bytes));
 }
 

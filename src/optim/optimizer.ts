@@ -18,7 +18,8 @@ export abstract class Optimizer {
   lr: number;
   /** steps taken */
   t = 0;
-  protected readonly hyper: Tensor;
+  /** made at the first step, so that a constructor that rejects its options has allocated nothing */
+  private hyperTensor: Tensor | null = null;
   private clipNorm: number | null = null;
   private state = new Map<Tensor, Tensor[]>();
 
@@ -36,8 +37,14 @@ export abstract class Optimizer {
     });
     checkLearningRate(name, lr);
     this.lr = lr;
-    this.hyper = empty([4]);
-    untrack(this.hyper);
+  }
+
+  protected get hyper(): Tensor {
+    if (!this.hyperTensor) {
+      this.hyperTensor = empty([4]);
+      untrack(this.hyperTensor);
+    }
+    return this.hyperTensor;
   }
 
   /** Sets every parameter's gradient to none (the next backward writes fresh ones). */
@@ -99,7 +106,8 @@ export abstract class Optimizer {
   dispose(): void {
     for (const s of this.state.values()) s.forEach((t) => t.dispose());
     this.state.clear();
-    this.hyper.dispose();
+    this.hyperTensor?.dispose();
+    this.hyperTensor = null;
   }
 }
 

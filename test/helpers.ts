@@ -11,6 +11,15 @@ export async function setup(): Promise<void> {
   if (!hasRuntime()) await wc.init();
 }
 
+/**
+ * Runs the garbage collector (vitest starts workers with --expose-gc) and lets the finalizers it queued run, so
+ * that tensors an earlier test dropped without dispose() are freed before a test counts memory, not during.
+ */
+export async function collectGarbage(): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 export interface Tolerance {
   rtol?: number;
   atol?: number;

@@ -94,6 +94,16 @@ const asyncRows: Row[] = [
   }, words: ['init', 'already lost or destroyed'] },
 ];
 
+/**
+ * Waits for the GPU and lets the collector free what earlier rows dropped (the FinalizationRegistry would
+ * otherwise free it in the middle of a later row's count).
+ */
+async function settle(): Promise<void> {
+  await wc.sync();
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 function check(e: unknown, row: Row): void {
   expect(e, row.name).toBeInstanceOf(row.type ?? Error);
   const message = (e as Error).message;
@@ -106,7 +116,7 @@ function check(e: unknown, row: Row): void {
 
 it.each(rows)('$name', async (row) => {
   const made = row.setup?.() ?? {};
-  await wc.sync();
+  await settle();
   const before = wc.memory();
   let thrown: unknown = null;
   try {
@@ -123,7 +133,7 @@ it.each(rows)('$name', async (row) => {
 
 it.each(asyncRows)('$name', async (row) => {
   const made = row.setup?.() ?? {};
-  await wc.sync();
+  await settle();
   const before = wc.memory();
   let thrown: unknown = null;
   try {

@@ -55,6 +55,7 @@ it('a scope loop: 1,000 steps hold memory flat', async () => {
   };
   for (let i = 0; i < 10; i++) step();
   await wc.sync();
+  await collect();
   const base = wc.memory();
   for (let i = 0; i < 1000; i++) step();
   await wc.sync();

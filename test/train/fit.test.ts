@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { setup } from '../helpers';
+import { collectGarbage, setup } from '../helpers';
 
 beforeAll(setup);
 
@@ -48,6 +48,7 @@ it('a training loop holds its memory flat', async () => {
   const batch = wc.data.subset(digits.train, (i) => i < 16);
   const step = () => wc.trainStep(model, optimizer, batch.images, batch.labels, [16, 1, 28, 28]).dispose();
   const settle = async () => {
+    await collectGarbage();
     const probe = wc.zeros([1]);
     await probe.data(); // waits for the recorded steps
     probe.dispose();

@@ -5,7 +5,7 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { setup } from '../helpers';
+import { collectGarbage, setup } from '../helpers';
 
 beforeAll(setup);
 
@@ -100,8 +100,7 @@ const asyncRows: Row[] = [
  */
 async function settle(): Promise<void> {
   await wc.sync();
-  (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((resolve) => setTimeout(resolve, 0));
+  await collectGarbage();
 }
 
 function check(e: unknown, row: Row): void {

@@ -5,20 +5,14 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { setup } from '../helpers';
+import { collectGarbage, setup } from '../helpers';
 
 beforeAll(setup);
 
 const { nn, optim } = wc;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Runs the collector and lets the finalizers it queued run (they are separate tasks). */
-async function collect(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    gc!();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-}
+const collect = collectGarbage;
 
 const tiny = () => new nn.Sequential(new nn.Flatten(), new nn.Linear(4, 3), new nn.ReLU(), new nn.Linear(3, 2));
 const x = () => wc.tensor(Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]), [2, 1, 2, 2]);

@@ -18,6 +18,8 @@ export default defineConfig({
     // SwiftShader is a CPU driver on 2 cores: files run one after another so timings and memory stay sane.
     fileParallelism: false,
     testTimeout: 120_000,
+    // global.gc for the memory tests that check what the FinalizationRegistry gives back (test/runtime/leaks.test.ts).
+    execArgv: ['--expose-gc'],
     hookTimeout: 120_000,
   },
 });

@@ -102,6 +102,12 @@ fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   if (e >= params.rows * params.axis) { return; }
   let n = e / params.axis;
   let k = e % params.axis;
-  let hot = select(0.0, 1.0, f32(k) == labels[n]);
+  let label = labels[n];
+  if (label < 0.0 || label >= f32(params.axis) || floor(label) != label) {
+    // Not a class index: NaN, like the forward's loss, rather than a silently wrong gradient.
+    out[e] = bitcast<f32>(0x7fc00000u | (params.rows & 0u));
+    return;
+  }
+  let hot = select(0.0, 1.0, f32(k) == label);
   out[e] = (x[e] - hot) * dy[0] / f32(params.rows);
 }

@@ -3,7 +3,7 @@
  * See ARCHITECTURE.md for how the pieces fit together.
  */
 export { init, type InitOptions, type AdapterSummary } from './gpu/runtime';
-export { Tensor, tensor, scope, memory, type MemoryInfo, type TensorOptions } from './tensor';
+export { Tensor, tensor, scope, memory, type MemoryInfo, type TensorOptions, type NestedNumbers, type LiveTensor } from './tensor';
 export { noGrad } from './autograd/tape';
 export { startProfile, stopProfile, type KernelTime } from './gpu/profile';
 
@@ -42,6 +42,31 @@ export { compileStep, type CompiledStep, type CompileOptions, type StepInput } f
 export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation } from './train/index';
 
 import { runtime } from './gpu/runtime';
+import { setLeakTracking, liveTensorList, type LiveTensor } from './tensor';
+import { setNumericsCheck, setPerDispatchValidation } from './kernels/debug';
+
+/**
+ * Debug modes, all off by default and slow when on:
+ * - `trackLeaks(true)` records a stack trace for each tensor made from then on; `leaks()` lists those still
+ *   alive (not disposed, not collected) with where they were made.
+ * - `checkNumerics(true)` checks every op's output (and every gradient) for NaN and Infinity on the GPU; the
+ *   next readback (`data()`, `sync()`) throws naming the first op that produced one.
+ * - `validate(true)` submits each kernel on its own, so a GPU validation error names the kernel.
+ */
+export const debug = {
+  trackLeaks(on = true): void {
+    setLeakTracking(on);
+  },
+  leaks(): LiveTensor[] {
+    return liveTensorList();
+  },
+  checkNumerics(on = true): void {
+    setNumericsCheck(on);
+  },
+  validate(on = true): void {
+    setPerDispatchValidation(on);
+  },
+};
 
 /** Resolves when all GPU work recorded so far has finished (it is submitted first); reads nothing back. */
 export function sync(): Promise<void> {

@@ -40,6 +40,37 @@ export function epochOrder(n: number, random?: () => number): Int32Array {
   return order;
 }
 
+/**
+ * Checks that `data` is what it claims before training or evaluation reads it: arrays at least `length`
+ * samples long, integer class labels >= 0 (a Float32Array of 2.5 would otherwise be truncated to 2), finite
+ * pixels (a NaN would train on silently). One pass over the arrays, small next to one epoch.
+ */
+export function checkDataset(op: string, data: Dataset, name = 'data'): void {
+  const fail = (why: string) => new Error(`webgpu-cnn ${op}: ${name} ${why}`);
+  if (typeof data !== 'object' || data === null) throw new TypeError(`webgpu-cnn ${op}: ${name} must be a Dataset { images, labels, shape, length }, got ${String(data)}`);
+  const { images, labels, shape, length } = data;
+  if (!Number.isInteger(length) || length < 0) throw fail(`.length must be a non-negative integer, got ${length}`);
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw fail(`.shape must be [C, H, W] of positive integers, got ${JSON.stringify(shape)}`);
+  }
+  const per = shape[0] * shape[1] * shape[2];
+  if (!(images instanceof Float32Array)) throw fail('.images must be a Float32Array');
+  if (!labels || typeof labels.length !== 'number') throw fail('.labels must be an Int32Array');
+  if (images.length < length * per) {
+    throw fail(`.images holds ${images.length} values, fewer than length ${length} x [${shape.join(', ')}] = ${length * per}`);
+  }
+  if (labels.length < length) throw fail(`.labels holds ${labels.length} labels, fewer than length ${length}`);
+  for (let i = 0; i < length; i++) {
+    const l = labels[i];
+    if (!Number.isInteger(l) || l < 0) throw fail(`label ${l} at index ${i} is not a class index (an integer >= 0)`);
+  }
+  for (let i = 0; i < length * per; i++) {
+    if (!Number.isFinite(images[i])) {
+      throw fail(`image ${Math.floor(i / per)} holds ${images[i]} at element ${i % per}; images must be finite`);
+    }
+  }
+}
+
 /** Mini-batches of `data` in `order`. */
 export function* batches(data: Dataset, batchSize: number, order: Int32Array = epochOrder(data.length)): Generator<Batch> {
   if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new Error(`webgpu-cnn batches: batchSize ${batchSize} must be a positive integer`);

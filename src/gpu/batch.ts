@@ -20,12 +20,27 @@ export class CommandBatch {
   profiler: Profiler | null = null;
   /** while a step is recorded, copies and uploads go to the recorder instead */
   recorder: Recorder | null = null;
+  /**
+   * Debug (wc.debug.validate): submit each dispatch on its own, so that a GPU validation error names the kernel
+   * that caused it. Otherwise one error scope spans a whole submit, which costs one promise per batch.
+   */
+  perDispatch = false;
+  private lastKernel = '';
+  /** settles when the error scopes of every submit so far have been read (a chain: nothing piles up) */
+  private scopes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private device: GPUDevice,
+    /** receives a message for each GPU error caught around a submit */
+    private onError: (message: string) => void = () => {},
     /** submitted on its own once this many dispatches are recorded (tests lower it) */
     public maxDispatches = 2048,
   ) {}
+
+  /** Resolves once the error scopes of every submit so far have been read. */
+  async settled(): Promise<void> {
+    await this.scopes;
+  }
 
   get pending(): boolean {
     return this.encoder !== null;
@@ -41,7 +56,8 @@ export class CommandBatch {
     this.pass = null;
   }
 
-  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1, kernel = pipeline.label): void {
+    this.lastKernel = kernel;
     if (this.profiler) {
       this.endPass();
       this.pass = this.getEncoder().beginComputePass({ timestampWrites: this.profiler.timestampWrites(pipeline.label) });
@@ -51,7 +67,7 @@ export class CommandBatch {
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
     if (this.profiler) this.endPass();
-    if (++this.dispatches >= this.maxDispatches) this.flush();
+    if (++this.dispatches >= this.maxDispatches || this.perDispatch) this.flush();
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
@@ -96,7 +112,17 @@ export class CommandBatch {
     if (!this.encoder) return;
     this.endPass();
     this.profiler?.resolve(this.encoder);
+    const what = this.perDispatch && this.dispatches === 1 ? `kernel ${this.lastKernel}` : `a batch of ${this.dispatches} dispatches`;
+    // Commands are validated at finish() and submit(): an invalid one makes the GPU skip the whole batch.
+    this.device.pushErrorScope('validation');
     this.device.queue.submit([this.encoder.finish()]);
+    const scope = this.device.popErrorScope().then(
+      (error) => {
+        if (error) this.onError(`webgpu-cnn: GPU validation error in ${what}, whose work was skipped: ${error.message}`);
+      },
+      () => {}, // the device was lost: reported by the runtime
+    );
+    this.scopes = Promise.all([this.scopes, scope]);
     this.profiler?.submitted();
     this.encoder = null;
     this.dispatches = 0;

@@ -38,7 +38,8 @@ export class BufferPool {
   /** called when a watched buffer comes back to the pool: a plan that binds it must not replay any more */
   private watchers = new Map<GPUBuffer, Set<() => void>>();
 
-  constructor(private device: GPUDevice) {}
+  /** `maxBytes`: the adapter's limit, so that rounding up to a size class never asks for more than it allows */
+  constructor(private device: GPUDevice, private maxBytes = Infinity) {}
 
   watch(buffer: GPUBuffer, onRelease: () => void): void {
     let set = this.watchers.get(buffer);
@@ -64,7 +65,7 @@ export class BufferPool {
 
   acquire(bytes: number, label: string): GPUBuffer {
     if (this.recorder) return this.recorder.acquire(sizeClass(bytes), label);
-    const size = sizeClass(bytes);
+    const size = Math.max(bytes, Math.min(sizeClass(bytes), Math.floor(this.maxBytes / 4) * 4));
     const list = this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {

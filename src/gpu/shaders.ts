@@ -18,6 +18,7 @@ import im2col from '../../shaders/im2col.wgsl?raw';
 import conv from '../../shaders/conv.wgsl?raw';
 import softmax from '../../shaders/softmax.wgsl?raw';
 import optim from '../../shaders/optim.wgsl?raw';
+import numerics from '../../shaders/numerics.wgsl?raw';
 
 export interface ShaderPiece {
   file: string;
@@ -51,6 +52,7 @@ export const SHADERS = {
   conv: { pieces: [GRID, piece('conv.wgsl', conv)], entries: ['forward', 'grad_input', 'grad_weight', 'reduce_splits'] },
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_backward'] },
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
+  numerics: { pieces: [GRID, piece('numerics.wgsl', numerics)], entries: ['check_finite'] },
 } as const satisfies Record<string, { pieces: readonly ShaderPiece[]; entries: readonly string[] }>;
 
 export type ShaderName = keyof typeof SHADERS;

@@ -96,18 +96,18 @@ export function compileStep(fn: (...inputs: Tensor[]) => Tensor, options: Compil
  */
 function record(rt: Runtime, fn: (...inputs: Tensor[]) => Tensor, shapes: Array<readonly number[]>) {
   const rec = rt.startRecording();
+  const inputs = shapes.map((s) => empty(s, rt));
+  const slots = inputs.map((t) => t.buffer as unknown as VirtualBuffer);
   let result: Tensor;
-  let slots: VirtualBuffer[];
   try {
-    const inputs = shapes.map((s) => empty(s, rt));
-    slots = inputs.map((t) => t.buffer as unknown as VirtualBuffer);
     result = fn(...inputs);
     if (!(result instanceof Tensor)) throw new Error(`webgpu-cnn compileStep: the step must return a tensor, got ${typeof result}`);
     if (!isVirtual(result.buffer) || slots.includes(result.buffer)) {
       throw new Error('webgpu-cnn compileStep: the step must return a tensor it computed, not an input or a tensor made before it');
     }
-    inputs.forEach((t) => t.dispose());
   } finally {
+    // Disposed while recording, so that their release counts as the end of their lifetime.
+    inputs.forEach((t) => t.dispose());
     rt.stopRecording();
   }
   const out = result.buffer as unknown as VirtualBuffer;

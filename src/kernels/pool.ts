@@ -2,7 +2,7 @@
  * Launchers for shaders/pool.wgsl, and what maxPool2d and avgPool2d share: their options, the checks and the
  * output-size arithmetic (PyTorch's floor mode). They record nothing for autograd.
  */
-import { empty, type Tensor } from '../tensor';
+import { expectTensor, empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { formatShape } from '../shape';
 import { fillKernel } from './elementwise';
@@ -46,6 +46,7 @@ function pair(op: string, name: string, value: unknown, min: number): [number, n
  * P = floor((H + 2 * padH - kernelH) / strideH) + 1, and the same for Q along the width.
  */
 export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions): PoolGeometry {
+  expectTensor(op, 'x', x);
   if (x.shape.length !== 4) {
     throw new Error(`webgpu-cnn ${op}: expected x: [N, C, H, W] (rank 4), got ${formatShape(x.shape)}`);
   }

@@ -1,5 +1,5 @@
 /** The layers of torch.nn that a CNN needs, with PyTorch's parameter names, shapes and defaults. */
-import { assign, type Tensor } from '../tensor';
+import { assign, describeValue, type Tensor } from '../tensor';
 import { affineKernel } from '../kernels/elementwise';
 import { zeros, ones, full } from '../ops/fill';
 import { conv2d } from '../ops/conv2d';
@@ -20,6 +20,14 @@ import { uniformInit } from './init';
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
+/** Constructor arguments are checked up front, so a typo fails here rather than inside a kernel later. */
+function checkSize(module: string, name: string, v: unknown, min = 1): void {
+  const ok = (d: unknown) => Number.isInteger(d) && (d as number) >= min;
+  if (!(ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)))) {
+    throw new TypeError(`webgpu-cnn nn.${module}: ${name} must be an integer >= ${min}${name.endsWith('Size') ? ' (or a pair [h, w])' : ''}, got ${describeValue(v)}`);
+  }
+}
+
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -32,6 +40,11 @@ export class Conv2d extends Module {
     readonly options: { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; bias?: boolean; seed?: number } = {},
   ) {
     super();
+    checkSize('Conv2d', 'inChannels', inChannels);
+    checkSize('Conv2d', 'outChannels', outChannels);
+    checkSize('Conv2d', 'kernelSize', kernelSize);
+    if (options.stride !== undefined) checkSize('Conv2d', 'stride', options.stride);
+    if (options.padding !== undefined) checkSize('Conv2d', 'padding', options.padding, 0);
     const [kh, kw] = pair(kernelSize);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
@@ -66,6 +79,8 @@ export class Linear extends Module {
     options: { bias?: boolean; seed?: number } = {},
   ) {
     super();
+    checkSize('Linear', 'inFeatures', inFeatures);
+    checkSize('Linear', 'outFeatures', outFeatures);
     const seed = options.seed ?? nextSeed();
     this.weight = this.registerParameter('weight', uniformInit([outFeatures, inFeatures], inFeatures, seed));
     this.bias = options.bias === false ? null : this.registerParameter('bias', uniformInit([outFeatures], inFeatures, seed ^ 0x9e3779b9));
@@ -126,6 +141,7 @@ export class BatchNorm2d extends Module {
   readonly numBatchesTracked: Tensor;
   constructor(readonly numFeatures: number, readonly options: { momentum?: number; eps?: number } = {}) {
     super();
+    checkSize('BatchNorm2d', 'numFeatures', numFeatures);
     this.weight = this.registerParameter('weight', ones([numFeatures]));
     this.bias = this.registerParameter('bias', zeros([numFeatures]));
     this.runningMean = this.registerBuffer('running_mean', zeros([numFeatures]));
@@ -167,10 +183,17 @@ export class Flatten extends Module {
 export class Residual extends Module {
   constructor(readonly block: Module) {
     super();
+    if (!(block instanceof Module)) throw new TypeError(`webgpu-cnn nn.Residual: block must be a Module, got ${describeValue(block)}`);
     this.registerModule('block', block);
   }
   forward(x: Tensor): Tensor {
-    return add(x, this.block.forward(x));
+    const y = this.block.forward(x);
+    // The sum is what comes out; the tape keeps (by reference count) what backward needs of y.
+    try {
+      return add(x, y);
+    } finally {
+      if (y !== x) y.dispose();
+    }
   }
 }
 
@@ -178,6 +201,12 @@ export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module)) {
+        const hint = Array.isArray(m) ? ' (pass the layers as arguments, new Sequential(a, b, c), or spread an array: new Sequential(...layers))' : '';
+        throw new TypeError(`webgpu-cnn nn.Sequential: layer ${i} must be a Module, got ${describeValue(m)}${hint}`);
+      }
+    });
     this.layers = layers;
   }
   override children(): Array<[string, Module]> {
@@ -186,7 +215,14 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.layers.length; ) {
-      const [next, used] = this.fused(i, h) ?? [this.layers[i].forward(h), 1];
+      let next: Tensor;
+      let used: number;
+      try {
+        [next, used] = this.fused(i, h) ?? [this.layers[i].forward(h), 1];
+      } catch (e) {
+        if (h !== x) h.dispose();
+        throw layerError(i, this.layers[i], e);
+      }
       i += used;
       // Intermediates between layers are freed as soon as the next layer has recorded its work; the tape keeps
       // (by reference count) whatever backward will need.
@@ -215,4 +251,11 @@ export class Sequential extends Module {
     this.layers[index] = layer;
     return old;
   }
+}
+
+/** A layer's error with the layer's place and type in front, keeping the original as `cause`. */
+function layerError(index: number, layer: Module, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const wrapped = new (e instanceof TypeError ? TypeError : Error)(`webgpu-cnn Sequential: layer ${index} (${layer.constructor.name}): ${message.replace(/^webgpu-cnn /, '')}`, { cause: e });
+  return wrapped;
 }

@@ -3,7 +3,7 @@
  * modules, and name them the way PyTorch does, so that stateDict keys ("0.weight", "1.running_mean", ...)
  * and weights move between the two unchanged.
  */
-import { assign, type Tensor } from '../tensor';
+import { assign, describeValue, expectTensor, Tensor } from '../tensor';
 import { formatShape } from '../shape';
 
 export abstract class Module {
@@ -16,6 +16,7 @@ export abstract class Module {
 
   /** Calls forward: `model.call(x)` reads like PyTorch's `model(x)`. */
   call(x: Tensor): Tensor {
+    expectTensor(this.constructor.name, 'the input', x);
     return this.forward(x);
   }
 
@@ -64,25 +65,37 @@ export abstract class Module {
 
   /**
    * Copies values into the module's tensors, in place (an optimiser holding them keeps working). Strict:
-   * every key must be present and no other, and shapes must match; nothing is written unless all do.
+   * every key must be present and no other, and shapes must match; nothing is written unless all do. Values
+   * may be tensors or arrays of numbers (a Float64Array or number[] is converted to float32).
    */
-  loadStateDict(dict: Record<string, Tensor | Float32Array>): void {
+  loadStateDict(dict: Record<string, Tensor | Float32Array | Float64Array | readonly number[]>): void {
+    const op = 'webgpu-cnn loadStateDict';
+    if (typeof dict !== 'object' || dict === null) throw new TypeError(`${op}: expected an object of tensors by key, got ${describeValue(dict)}`);
     const own = this.stateDict();
-    const missing = Object.keys(own).filter((k) => !(k in dict));
-    const unexpected = Object.keys(dict).filter((k) => !(k in own));
+    // Own keys only: "constructor" or "toString" must not find something inherited on either side.
+    const missing = Object.keys(own).filter((k) => !Object.hasOwn(dict, k));
+    const unexpected = Object.keys(dict).filter((k) => !Object.hasOwn(own, k));
     if (missing.length || unexpected.length) {
-      throw new Error(`webgpu-cnn loadStateDict: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
+      throw new Error(`${op}: missing keys [${missing.join(', ')}], unexpected keys [${unexpected.join(', ')}]`);
     }
+    const values = new Map<Tensor, Tensor | Float32Array>();
     for (const [k, t] of Object.entries(own)) {
-      const v = dict[k];
-      const size = v instanceof Float32Array ? v.length : v.size;
-      const shapeOk = v instanceof Float32Array ? size === t.size : v.shape.join() === t.shape.join();
-      if (!shapeOk) {
-        const got = v instanceof Float32Array ? `${size} values` : formatShape(v.shape);
-        throw new Error(`webgpu-cnn loadStateDict: "${k}" expects ${formatShape(t.shape)}, got ${got}`);
+      const v: unknown = dict[k];
+      let value: Tensor | Float32Array;
+      if (v instanceof Tensor) {
+        if (v.disposed) throw new Error(`${op}: "${k}" is a tensor that was disposed`);
+        if (v.shape.join() !== t.shape.join()) throw new Error(`${op}: "${k}" expects ${formatShape(t.shape)}, got ${formatShape(v.shape)}`);
+        value = v;
+      } else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
+        const list = v as ArrayLike<number>;
+        value = list instanceof Float32Array ? list : Float32Array.from(list, Number);
+        if (value.length !== t.size) throw new Error(`${op}: "${k}" expects ${formatShape(t.shape)} (${t.size} values), got ${value.length} values`);
+      } else {
+        throw new TypeError(`${op}: "${k}" must be a Tensor or an array of numbers, got ${describeValue(v)}`);
       }
+      values.set(t, value);
     }
-    for (const [k, t] of Object.entries(own)) assign(t, dict[k]);
+    for (const [t, v] of values) assign(t, v);
   }
 
   train(mode = true): this {

@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { binaryKernel } from '../kernels/elementwise';
 import { convAlgorithm, convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
@@ -34,11 +34,14 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v)
  * CPU adapters explicit patches (im2col), except for dilation and groups, which only the former handles.
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  expectTensor('conv2d', 'x', x);
+  expectTensor('conv2d', 'w', w);
+  if (b != null) expectTensor('conv2d', 'b', b);
   const bias = b ?? null;
   const g = convGeometry(x, w, bias, options);
   const implicit = convAlgorithm() === 'implicit' || g.DH !== 1 || g.DW !== 1 || g.groups !== 1;
   const out = implicit ? convForward(x, w, bias, g, !!options.relu) : im2colForward(x, w, bias, g, !!options.relu);
-  if (!needsGrad(x, w, bias)) return out;
+  if (!needsGrad(x, w, bias)) return output('conv2d', out);
   const sx = save(x);
   const sw = save(w);
   const sout = options.relu ? save(out) : null;
@@ -66,7 +69,7 @@ function convGeometry(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOpt
   if (Cw !== C / groups) {
     throw fail(groups === 1 ? `w has ${Cw} input channels, x has ${C}` : `w has ${Cw} input channels per group; x's ${C} channels in ${groups} groups need ${C / groups}`);
   }
-  if (KH < 1 || KW < 1) throw fail(`the kernel must be at least 1x1`);
+  if (KH < 1 || KW < 1) throw fail(`the kernel must be at least 1x1, got ${KH}x${KW}`);
   if (b && (b.shape.length !== 1 || b.shape[0] !== O)) throw fail(`b must be [${O}]`);
   const [SH, SW] = pair(options.stride ?? 1);
   const [PH, PW] = pair(options.padding ?? 0);

@@ -1,5 +1,5 @@
-import { tensor, Tensor } from '../tensor';
-import { record, needsGrad } from '../autograd/tape';
+import { describeValue, expectTensor, tensor, Tensor } from '../tensor';
+import { record, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
 import { sumAxes } from './sum';
@@ -10,6 +10,7 @@ import { sumAxes } from './sum';
  * loss = mean_n (log sum_k exp(x[n, k]) - x[n, label[n]]);  d/dx[n, k] = (softmax[n, k] - [k = label[n]]) / N.
  */
 export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor): Tensor {
+  expectTensor('crossEntropy', 'logits', logits);
   if (logits.shape.length !== 2) {
     throw new Error(`webgpu-cnn crossEntropy: logits must be [N, K], got ${formatShape(logits.shape)}`);
   }
@@ -22,7 +23,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   if (!needsGrad(logits)) {
     probs.dispose();
     if (ownLabels) labelTensor.dispose();
-    return out;
+    return output('crossEntropy', out);
   }
   // `out` came from sumAxes, which recorded nothing (losses does not require grad); this op records itself.
   return record('crossEntropy', out, [logits], (dy) => [() => crossEntropyGradKernel(probs, labelTensor, dy)], ownLabels ? [probs, labelTensor] : [probs]);
@@ -30,10 +31,16 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
 
 function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, N: number, K: number): Tensor {
   if (labels instanceof Tensor) {
+    expectTensor('crossEntropy', 'labels', labels);
+    // Their values live on the GPU: the kernel checks them, giving a NaN loss (and NaN gradients) for a label
+    // that is not a class index, which fit and evaluate report; reading them here would stall every step.
     if (labels.size !== N || labels.shape.length !== 1) {
       throw new Error(`webgpu-cnn crossEntropy: labels must be [${N}] to match logits [${N}, ${K}], got ${formatShape(labels.shape)}`);
     }
     return labels;
+  }
+  if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) {
+    throw new TypeError(`webgpu-cnn crossEntropy: labels must be an Int32Array, a list of class indices or a Tensor, got ${describeValue(labels)}`);
   }
   if (labels.length !== N) {
     throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits [${N}, ${K}]; expected ${N}`);

@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, needsGrad, output } from '../autograd/tape';
 import { reshape } from './reshape';
 import { nextSeed } from './random';
 import { dropoutKernel, seedTensor } from '../kernels/random';
@@ -22,6 +22,7 @@ export interface DropoutOptions {
  * d/dx = dy * mask / (1 - p): the same kernel with the same seed, applied to dy, so no mask is saved.
  */
 export function dropout(x: Tensor, p: number, options: DropoutOptions): Tensor {
+  expectTensor('dropout', 'x', x);
   if (typeof p !== 'number' || !(p >= 0 && p < 1)) {
     throw new Error(`webgpu-cnn dropout: p is the probability of dropping an element and must be in [0, 1), got ${p}`);
   }
@@ -39,7 +40,7 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions): Tensor {
   const out = dropoutKernel(x, p, s);
   if (!needsGrad(x)) {
     s.dispose();
-    return out;
+    return output('dropout', out);
   }
   return record('dropout', out, [x], (dy) => [() => dropoutKernel(dy, p, s)], [s]);
 }

@@ -1,10 +1,11 @@
-import type { Tensor } from '../tensor';
+import { checkTensorSize, type Tensor } from '../tensor';
 import { checkShape } from '../shape';
 import { fillKernel } from '../kernels/elementwise';
 
 /** A new tensor of `shape` with every element `value`. Constants have no gradient. */
 export function full(shape: readonly number[], value: number): Tensor {
   checkShape('full', shape);
+  checkTensorSize('full', shape);
   return fillKernel(shape, value);
 }
 

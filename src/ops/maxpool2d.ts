@@ -1,5 +1,5 @@
 import { empty, untrack, type Tensor } from '../tensor';
-import { record, needsGrad } from '../autograd/tape';
+import { record, needsGrad, output } from '../autograd/tape';
 import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from '../kernels/pool';
 
 export interface MaxPool2dOptions extends Pool2dOptions {
@@ -28,7 +28,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   launchPool('max_forward', g, out.size, { x, out, argmaxOut: argmax }, !!options.relu);
   if (!needsGrad(x)) {
     argmax.dispose();
-    return out;
+    return output('maxPool2d', out);
   }
   return record('maxPool2d', out, [x], (dy) => [() => poolBackward('max_backward', g, dy, argmax)], [argmax]);
 }

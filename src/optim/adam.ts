@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor';
-import { Optimizer } from './optimizer';
+import { Optimizer, checkRange } from './optimizer';
 import { adamKernel } from '../kernels/optim';
 
 export interface AdamOptions {
@@ -17,10 +17,16 @@ export class Adam extends Optimizer {
   protected decoupled = false;
 
   constructor(params: Tensor[], options: AdamOptions = {}) {
-    super(params, options.lr ?? 1e-3);
+    super(params, options?.lr ?? 1e-3);
+    const name = new.target.name;
     this.betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(this.betas) || this.betas.length !== 2) throw new Error(`webgpu-cnn ${name}: betas must be a pair [beta1, beta2], got ${JSON.stringify(this.betas)}`);
+    checkRange(name, 'betas[0]', this.betas[0], 0, 1);
+    checkRange(name, 'betas[1]', this.betas[1], 0, 1);
     this.eps = options.eps ?? 1e-8;
+    checkRange(name, 'eps', this.eps, 0);
     this.weightDecay = options.weightDecay ?? 0;
+    checkRange(name, 'weightDecay', this.weightDecay, 0);
   }
 
   protected stateSlots(): number {

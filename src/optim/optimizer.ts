@@ -3,7 +3,7 @@
  * that got no gradient are skipped), zeroGrad, global-norm gradient clipping, and the `hyper` buffer of
  * per-step values (learning rate, bias corrections, clipping factor) its fused kernel reads.
  */
-import { Tensor, assign, empty, untrack } from '../tensor';
+import { Tensor, assign, describeValue, empty, untrack } from '../tensor';
 import { zeros } from '../ops/fill';
 import { noGrad } from '../autograd/tape';
 import { sum } from '../ops/sum';
@@ -18,7 +18,8 @@ export abstract class Optimizer {
   lr: number;
   /** steps taken */
   t = 0;
-  protected readonly hyper: Tensor;
+  /** made at the first step, so that a constructor that rejects its options has allocated nothing */
+  private hyperTensor: Tensor | null = null;
   private clipNorm: number | null = null;
   private state = new Map<Tensor, Tensor[]>();
 
@@ -26,10 +27,24 @@ export abstract class Optimizer {
     readonly params: Tensor[],
     lr: number,
   ) {
-    if (!(lr >= 0)) throw new Error(`webgpu-cnn optimizer: learning rate ${lr} must be a non-negative number`);
+    const name = new.target.name;
+    if (!Array.isArray(params)) {
+      const hint = params && typeof (params as { parameters?: unknown }).parameters === 'function' ? ' (pass model.parameters(), not the model)' : '';
+      throw new TypeError(`webgpu-cnn ${name}: expected an array of parameter tensors${hint}, got ${describeValue(params)}`);
+    }
+    params.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new TypeError(`webgpu-cnn ${name}: parameter ${i} must be a Tensor, got ${describeValue(p)}`);
+    });
+    checkLearningRate(name, lr);
     this.lr = lr;
-    this.hyper = empty([4]);
-    untrack(this.hyper);
+  }
+
+  protected get hyper(): Tensor {
+    if (!this.hyperTensor) {
+      this.hyperTensor = empty([4]);
+      untrack(this.hyperTensor);
+    }
+    return this.hyperTensor;
   }
 
   /** Sets every parameter's gradient to none (the next backward writes fresh ones). */
@@ -54,6 +69,8 @@ export abstract class Optimizer {
 
   /** One update of every trainable parameter that has a gradient. Records GPU work; does not wait. */
   step(): void {
+    // lr may have been set since construction (a schedule, or a user's `opt.lr = ...`): checked before any work.
+    checkLearningRate(this.constructor.name, this.lr);
     this.t++;
     const live = this.params.filter((p) => p.requiresGrad && p.grad);
     // In a compiled step the refresh runs in place of this method on each replay: the next step count and lr.
@@ -103,6 +120,22 @@ export abstract class Optimizer {
   dispose(): void {
     for (const s of this.state.values()) s.forEach((t) => t.dispose());
     this.state.clear();
-    this.hyper.dispose();
+    this.hyperTensor?.dispose();
+    this.hyperTensor = null;
+  }
+}
+
+function checkLearningRate(optimizer: string, lr: unknown): void {
+  if (typeof lr !== 'number' || !(lr >= 0 && Number.isFinite(lr))) {
+    throw new Error(`webgpu-cnn ${optimizer}: the learning rate must be a finite number >= 0, got ${describeValue(lr)}`);
+  }
+}
+
+/** For the options of an optimiser: a finite number in [min, max) (max excluded), or in [min, max] when `closed`. */
+export function checkRange(optimizer: string, name: string, v: unknown, min: number, max = Infinity, closed = false): void {
+  const ok = typeof v === 'number' && Number.isFinite(v) && v >= min && (closed ? v <= max : v < max);
+  if (!ok) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${closed ? ']' : ')'}`;
+    throw new Error(`webgpu-cnn ${optimizer}: ${name} must be a finite number ${range}, got ${describeValue(v)}`);
   }
 }

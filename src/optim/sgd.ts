@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor';
-import { Optimizer } from './optimizer';
+import { Optimizer, checkRange } from './optimizer';
 import { sgdKernel } from '../kernels/optim';
 
 export interface SGDOptions {
@@ -16,10 +16,15 @@ export class SGD extends Optimizer {
   readonly weightDecay: number;
 
   constructor(params: Tensor[], options: SGDOptions) {
+    if (typeof options !== 'object' || options === null || options.lr === undefined) {
+      throw new TypeError('webgpu-cnn SGD: options.lr is required, e.g. new SGD(model.parameters(), { lr: 0.01 })');
+    }
     super(params, options.lr);
     this.momentum = options.momentum ?? 0;
+    checkRange('SGD', 'momentum', this.momentum, 0, 1);
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
+    checkRange('SGD', 'weightDecay', this.weightDecay, 0);
     if (this.nesterov && this.momentum <= 0) throw new Error('webgpu-cnn SGD: nesterov needs momentum > 0');
   }
 

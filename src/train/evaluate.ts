@@ -1,9 +1,10 @@
-import { tensor } from '../tensor';
+import { describeValue, tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
 import { crossEntropy } from '../ops/crossentropy';
 import { scope } from '../tensor';
-import type { Module } from '../nn/module';
-import { batches, type Dataset } from '../data/dataset';
+import { Module } from '../nn/module';
+import { batches, checkDataset, type Dataset } from '../data/dataset';
+import { nonFinite } from './numbers';
 
 export interface Evaluation {
   loss: number;
@@ -14,6 +15,8 @@ export interface Evaluation {
 
 /** Mean cross-entropy and accuracy of `model` (in eval mode, no autograd) over `data`. */
 export async function evaluate(model: Module, data: Dataset, options: { batchSize?: number } = {}): Promise<Evaluation> {
+  if (!(model instanceof Module)) throw new TypeError(`webgpu-cnn evaluate: model must be a Module, got ${describeValue(model)}`);
+  checkDataset('evaluate', data);
   const batchSize = options.batchSize ?? 250;
   const wasTraining = model.training;
   model.eval();
@@ -29,10 +32,18 @@ export async function evaluate(model: Module, data: Dataset, options: { batchSiz
           return [out, crossEntropy(out, batch.labels)];
         }),
       );
-      const values = await logits.data();
-      lossSum += (await loss.data())[0] * batch.size;
-      logits.dispose();
-      loss.dispose();
+      let values: Float32Array;
+      let batchLoss: number;
+      try {
+        values = await logits.data();
+        batchLoss = (await loss.data())[0];
+      } finally {
+        logits.dispose();
+        loss.dispose();
+      }
+      // An accuracy from NaN logits would be meaningless (every NaN compares false, so class 0 would "win").
+      if (!Number.isFinite(batchLoss)) throw nonFinite('evaluate', batchLoss, `the loss of the batch starting at sample ${offset}`);
+      lossSum += batchLoss * batch.size;
       const k = values.length / batch.size;
       for (let i = 0; i < batch.size; i++) {
         let best = 0;

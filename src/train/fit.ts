@@ -3,17 +3,18 @@
  * The loss stays on the GPU and is summed there; it is read back (a CPU–GPU sync) only every `lossEvery`
  * batches and at the end of an epoch, so steps are not stalled one by one.
  */
-import { tensor, type Tensor } from '../tensor';
+import { describeValue, tensor, type Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
 import { add } from '../ops/add';
 import { crossEntropy } from '../ops/crossentropy';
 import { scope } from '../tensor';
-import type { Module } from '../nn/module';
-import type { Optimizer } from '../optim/optimizer';
 import type { LRScheduler } from '../optim/schedules';
-import { batches, epochOrder, seededRandom, type Dataset } from '../data/dataset';
+import { batches, checkDataset, epochOrder, seededRandom, type Dataset } from '../data/dataset';
+import { Module } from '../nn/module';
+import { Optimizer } from '../optim/optimizer';
 import { evaluate, type Evaluation } from './evaluate';
 import { compiledTrainStep } from './step';
+import { nonFinite } from './numbers';
 
 export interface BatchEnd {
   epoch: number;
@@ -52,21 +53,53 @@ export interface FitOptions {
 }
 
 export async function fit(model: Module, data: Dataset, options: FitOptions): Promise<EpochEnd[]> {
+  if (!(model instanceof Module)) throw new TypeError(`webgpu-cnn fit: model must be a Module, got ${describeValue(model)}`);
+  if (!(options?.optimizer instanceof Optimizer)) {
+    throw new TypeError(`webgpu-cnn fit: options.optimizer is required (e.g. new wc.optim.Adam(model.parameters())), got ${describeValue(options?.optimizer)}`);
+  }
   const { optimizer, epochs = 1, batchSize = 64, shuffle = true, seed = 0, lossEvery = 20 } = options;
+  for (const [name, v] of Object.entries({ epochs, batchSize, lossEvery })) {
+    if (!Number.isInteger(v) || v < (name === 'epochs' ? 0 : 1)) throw new Error(`webgpu-cnn fit: options.${name} must be a positive integer, got ${describeValue(v)}`);
+  }
+  checkDataset('fit', data);
+  if (options.validation) checkDataset('fit', options.validation, 'options.validation');
   const random = shuffle ? seededRandom(seed) : undefined;
-  const nBatches = Math.ceil(data.length / batchSize);
   const history: EpochEnd[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
     const start = performance.now();
     model.train();
-    let pending: Tensor | null = null; // sum of losses not yet read back
-    let pendingCount = 0;
-    let epochSum = 0;
-    let epochCount = 0;
-    let b = 0;
-    for (const batch of batches(data, batchSize, epochOrder(data.length, random))) {
+    const order = epochOrder(data.length, random);
+    const trainLoss = await trainEpoch(model, data, options, { epoch, order, batchSize, lossEvery, nBatches: Math.ceil(data.length / batchSize) });
+    const info: EpochEnd = { epoch, trainLoss, seconds: 0 };
+    if (options.validation) info.validation = await evaluate(model, options.validation);
+    info.seconds = (performance.now() - start) / 1000;
+    history.push(info);
+    await options.onEpochEnd?.(info);
+    if (options.shouldStop?.()) break;
+  }
+  return history;
+}
+
+interface EpochPlan {
+  epoch: number;
+  order: Int32Array;
+  batchSize: number;
+  lossEvery: number;
+  nBatches: number;
+}
+
+/** One pass over the data; returns the mean training loss. Stops with an error at a NaN or infinite loss. */
+async function trainEpoch(model: Module, data: Dataset, options: FitOptions, plan: EpochPlan): Promise<number> {
+  const { epoch, nBatches, lossEvery } = plan;
+  let pending: Tensor | null = null; // sum of losses not yet read back
+  let pendingCount = 0;
+  let epochSum = 0;
+  let epochCount = 0;
+  let b = 0;
+  try {
+    for (const batch of batches(data, plan.batchSize, plan.order)) {
       if (options.shouldStop?.()) break;
-      const loss = trainStep(model, optimizer, batch.images, batch.labels, [batch.size, ...data.shape], { compile: options.compile });
+      const loss = trainStep(model, options.optimizer, batch.images, batch.labels, [batch.size, ...data.shape], { compile: options.compile });
       options.scheduler?.step();
       const sum: Tensor = pending ? noGrad(() => add(pending!, loss)) : loss;
       if (pending) {
@@ -75,9 +108,8 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
       }
       pending = sum;
       pendingCount++;
-      const last = b === nBatches - 1;
       let reported: number | undefined;
-      if (pendingCount === lossEvery || last) {
+      if (pendingCount === lossEvery || b === nBatches - 1) {
         const total = (await pending.data())[0];
         pending.dispose();
         pending = null;
@@ -87,21 +119,21 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
         pendingCount = 0;
       }
       await options.onBatchEnd?.({ epoch, batch: b, batches: nBatches, loss: reported });
+      if (reported !== undefined && !Number.isFinite(reported)) {
+        throw nonFinite('fit', reported, `the mean training loss of epoch ${epoch} up to batch ${b}`);
+      }
       b++;
     }
     if (pending) {
       epochSum += (await pending.data())[0];
       epochCount += pendingCount;
-      pending.dispose();
     }
-    const info: EpochEnd = { epoch, trainLoss: epochSum / Math.max(epochCount, 1), seconds: 0 };
-    if (options.validation) info.validation = await evaluate(model, options.validation);
-    info.seconds = (performance.now() - start) / 1000;
-    history.push(info);
-    await options.onEpochEnd?.(info);
-    if (options.shouldStop?.()) break;
+  } finally {
+    // An error mid-epoch (a bad batch, a lost device) must not strand the running sum on the GPU.
+    pending?.dispose();
   }
-  return history;
+  if (!Number.isFinite(epochSum)) throw nonFinite('fit', epochSum, `the training loss of epoch ${epoch}`);
+  return epochSum / Math.max(epochCount, 1);
 }
 
 /**
@@ -112,16 +144,23 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
 export function trainStep(
   model: Module, optimizer: Optimizer, images: Float32Array, labels: Int32Array, shape: number[], options: { compile?: boolean } = {},
 ): Tensor {
-  if (options.compile === false) {
-    const loss = scope(() => crossEntropy(model.forward(tensor(images, shape)), labels));
+  if (options.compile !== false) {
+    for (let i = 0; i < labels.length; i++) {
+      if (!Number.isInteger(labels[i]) || labels[i] < 0) throw new Error(`webgpu-cnn trainStep: label ${labels[i]} at index ${i} is not a class index`);
+    }
+    return compiledTrainStep(model, optimizer)({ data: images, shape }, { data: Float32Array.from(labels), shape: [labels.length] });
+  }
+  const loss = scope(() => crossEntropy(model.forward(tensor(images, shape)), labels));
+  try {
     loss.backward();
     optimizer.step();
+  } catch (e) {
+    loss.dispose();
+    throw e;
+  } finally {
     optimizer.zeroGrad();
-    // The loss's graph is released by backward; what is left is a plain scalar.
-    return loss;
   }
-  for (let i = 0; i < labels.length; i++) {
-    if (!Number.isInteger(labels[i]) || labels[i] < 0) throw new Error(`webgpu-cnn trainStep: label ${labels[i]} at index ${i} is not a class index`);
-  }
-  return compiledTrainStep(model, optimizer)({ data: images, shape }, { data: Float32Array.from(labels), shape: [labels.length] });
+  // The loss's graph is released by backward; what is left is a plain scalar.
+  return loss;
 }
+

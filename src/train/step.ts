@@ -39,9 +39,15 @@ export function compiledTrainStep(model: Module, optimizer: Optimizer): Compiled
     step = compileStep(
       (x, labels) => {
         const loss = scope(() => crossEntropy(model.forward(x), labels));
-        loss.backward();
-        optimizer.step();
-        optimizer.zeroGrad();
+        try {
+          loss.backward();
+          optimizer.step();
+        } catch (e) {
+          loss.dispose();
+          throw e;
+        } finally {
+          optimizer.zeroGrad();
+        }
         return loss;
       },
       { key: () => stateKey(model, optimizer) },

@@ -178,7 +178,7 @@ it('loadStateDict copies in place, all or nothing, and names what does not fit',
   // already have changed the weight when the bias is found wrong.
   expect(() => b.loadStateDict({ '0.weight': wc.zeros([2, 3]), '0.bias': wc.zeros([3]) })).toThrow(/"0\.bias" expects \[2\], got \[3\]/);
   expect(() => b.loadStateDict({ '0.weight': wc.zeros([3, 2]), '0.bias': wc.zeros([2]) })).toThrow(/"0\.weight" expects \[2, 3\], got \[3, 2\]/);
-  expect(() => b.loadStateDict({ '0.weight': new Float32Array(6), '0.bias': new Float32Array(3) })).toThrow(/"0\.bias" expects \[2\], got 3 values/);
+  expect(() => b.loadStateDict({ '0.weight': new Float32Array(6), '0.bias': new Float32Array(3) })).toThrow(/"0\.bias" expects \[2\] \(2 values\), got 3 values/);
   expect(await weight.weight.data()).toEqual(before);
   expect(await weight.bias!.data()).toEqual(biasBefore);
   b.loadStateDict(a.stateDict());

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { expectClose, setup } from '../helpers';
+import { collectGarbage, expectClose, setup } from '../helpers';
 
 beforeAll(setup);
 
@@ -154,6 +154,7 @@ it('a training loop holds its memory flat', async () => {
   const batch = wc.data.subset(digits.train, (i) => i < 16);
   const step = () => wc.trainStep(model, optimizer, batch.images, batch.labels, [16, 1, 28, 28]).dispose();
   const settle = async () => {
+    await collectGarbage();
     const probe = wc.zeros([1]);
     await probe.data(); // waits for the recorded steps
     probe.dispose();

@@ -1,3 +1,4 @@
+/// <reference path="./wgsl.d.ts" />
 /**
  * webgpu-cnn: convolutional networks trained and run on the GPU through WebGPU, in the browser and in Node.
  * See ARCHITECTURE.md for how the pieces fit together.

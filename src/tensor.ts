@@ -39,6 +39,11 @@ export interface GradLink {
 let liveTensors = 0;
 const scopes: Set<Tensor>[] = [];
 
+/**
+ * An n-dimensional float32 array on the GPU: a shape over a reference-counted GPU buffer. Ops return new
+ * tensors and record GPU work without waiting; `await t.data()` reads the values back. `dispose()` frees it now,
+ * `scope(fn)` frees what `fn` made, and tensors that become unreachable give their memory back by themselves.
+ */
 export class Tensor {
   readonly shape: readonly number[];
   readonly size: number;
@@ -71,6 +76,7 @@ export class Tensor {
     return this.storage.buffer;
   }
 
+  /** Whether `dispose()` has freed this tensor (using it then throws). */
   get disposed(): boolean {
     return this.#storage === null;
   }
@@ -112,12 +118,15 @@ export class Tensor {
     this.grad = null;
   }
 
+  /** `Tensor[2, 3]`: the shape, never the values (reading them needs `await data()`). */
   toString(): string {
     return `Tensor${formatShape(this.shape)}`;
   }
 }
 
+/** Options of `tensor()`. */
 export interface TensorOptions {
+  /** record ops on this tensor for `backward()` and give it a `grad` (a parameter); default false */
   requiresGrad?: boolean;
 }
 
@@ -204,6 +213,7 @@ export function scope<T extends Returned>(fn: () => T): T {
   return result;
 }
 
+/** What `memory()` reports about the GPU memory of this device. */
 export interface MemoryInfo {
   /** live tensors */
   tensors: number;
@@ -215,6 +225,7 @@ export interface MemoryInfo {
   peakBytes: number;
 }
 
+/** Live tensors and GPU bytes in use, pooled for reuse, and at most so far; a training loop's should stay flat. */
 export function memory(): MemoryInfo {
   const { bytesInUse, bytesPooled, peakBytes } = runtime().pool.stats;
   return { tensors: liveTensors, bytesInUse, bytesPooled, peakBytes };

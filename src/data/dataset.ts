@@ -9,6 +9,7 @@ export interface Dataset {
   length: number;
 }
 
+/** One mini-batch of a `Dataset`, copied out in the batch's order. */
 export interface Batch {
   images: Float32Array;
   labels: Int32Array;

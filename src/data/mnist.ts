@@ -13,6 +13,7 @@ import { readDigitFile } from './mnist-files';
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
+/** Options of `mnist()`. */
 export interface MnistOptions {
   /**
    * Where the browser fetches digit files from: ten URLs, for digits 0..9 (with Vite:

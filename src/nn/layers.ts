@@ -20,6 +20,7 @@ import { uniformInit } from './init';
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
+/** torch.nn.Conv2d: `weight` [out, in, kh, kw] and `bias` [out], PyTorch's uniform initialisation. Input [N, in, H, W]. */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -39,11 +40,13 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.options.stride, padding: this.options.padding });
   }
+  /** relu(forward(x)) in one kernel (the ReLU applied in the GEMM's store); `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.options.stride, padding: this.options.padding, relu: true });
   }
 }
 
+/** torch.nn.Linear: y = x w^T + b with `weight` [out, in] and `bias` [out]. Input [N, in]. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -60,29 +63,34 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
+  /** relu(forward(x)) in one kernel; `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias, { relu: true });
   }
 }
 
+/** max(x, 0), elementwise. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** 1 / (1 + exp(-x)), elementwise. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
+/** tanh(x), elementwise. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** torch.nn.MaxPool2d: the maximum of each window; the stride defaults to the window size. */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: { stride?: Pair; padding?: Pair } = {}) {
     super();
@@ -90,11 +98,13 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options });
   }
+  /** maxPool2d(relu(x)) in one pass (max(relu(x)) = relu(max(x))); `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options, relu: true });
   }
 }
 
+/** torch.nn.AvgPool2d: the mean of each window; the stride defaults to the window size. */
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: { stride?: Pair; padding?: Pair } = {}) {
     super();
@@ -104,6 +114,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** torch.nn.BatchNorm2d over [N, C, H, W]: `weight`, `bias`, and the buffers `running_mean`, `running_var`, `num_batches_tracked`. */
 export class BatchNorm2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
@@ -130,6 +141,7 @@ export class BatchNorm2d extends Module {
   }
 }
 
+/** torch.nn.Dropout: in training, zeroes each element with probability `p` and scales the rest by 1 / (1 - p); identity in eval mode. */
 export class Dropout extends Module {
   constructor(readonly p = 0.5, readonly options: { seed?: number } = {}) {
     super();
@@ -142,6 +154,7 @@ export class Dropout extends Module {
   }
 }
 
+/** [N, ...] -> [N, product of the rest] (torch.nn.Flatten). */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {
     return flatten(x);
@@ -159,6 +172,7 @@ export class Residual extends Module {
   }
 }
 
+/** torch.nn.Sequential: the layers applied in order, keyed "0", "1", ... in `stateDict()`. */
 export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {

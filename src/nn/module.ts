@@ -6,12 +6,18 @@
 import { assign, type Tensor } from '../tensor';
 import { formatShape } from '../shape';
 
+/**
+ * The base of every layer and model (torch.nn.Module): subclasses implement `forward` and register their
+ * parameters, buffers and child modules, which give the PyTorch keys of `stateDict()`.
+ */
 export abstract class Module {
+  /** training mode (dropout active, batch-norm statistics updated); `train()` and `eval()` set it */
   training = true;
   private ownParams = new Map<string, Tensor>();
   private ownBuffers = new Map<string, Tensor>();
   private ownChildren = new Map<string, Module>();
 
+  /** The module's computation: input to output, recorded for autograd like any op. */
   abstract forward(x: Tensor): Tensor;
 
   /** Calls forward: `model.call(x)` reads like PyTorch's `model(x)`. */
@@ -19,17 +25,20 @@ export abstract class Module {
     return this.forward(x);
   }
 
+  /** Adds a trainable tensor under `name` (its key in `stateDict()`); sets its `requiresGrad`. */
   protected registerParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     this.ownParams.set(name, t);
     return t;
   }
 
+  /** Adds non-trainable state under `name` (e.g. `running_mean`), saved in `stateDict()`. */
   protected registerBuffer(name: string, t: Tensor): Tensor {
     this.ownBuffers.set(name, t);
     return t;
   }
 
+  /** Adds a child module; its keys get the prefix `name.`. */
   protected registerModule<M extends Module>(name: string, m: M): M {
     this.ownChildren.set(name, m);
     return m;
@@ -40,12 +49,14 @@ export abstract class Module {
     return [...this.ownChildren];
   }
 
+  /** Every parameter with its PyTorch key, children included, keys prefixed by `prefix`. */
   namedParameters(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [...this.ownParams].map(([k, t]) => [prefix + k, t]);
     for (const [name, child] of this.children()) out.push(...child.namedParameters(`${prefix}${name}.`));
     return out;
   }
 
+  /** Every buffer with its PyTorch key, children included, keys prefixed by `prefix`. */
   namedBuffers(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [...this.ownBuffers].map(([k, t]) => [prefix + k, t]);
     for (const [name, child] of this.children()) out.push(...child.namedBuffers(`${prefix}${name}.`));
@@ -85,12 +96,14 @@ export abstract class Module {
     for (const [k, t] of Object.entries(own)) assign(t, dict[k]);
   }
 
+  /** Sets training mode (or eval mode with `false`) on this module and its children. */
   train(mode = true): this {
     this.training = mode;
     for (const [, c] of this.children()) c.train(mode);
     return this;
   }
 
+  /** Eval mode: dropout off, batch norm uses its running statistics. */
   eval(): this {
     return this.train(false);
   }

@@ -6,6 +6,7 @@ import { im2colForward, im2colGradInput, im2colGradWeight, type ConvGeometry } f
 import { sumAxes } from './sum';
 import { reshape } from './reshape';
 
+/** Options of `conv2d`: a number applies to both height and width, a pair is `[h, w]`. */
 export interface Conv2dOptions {
   stride?: number | [number, number];
   padding?: number | [number, number];

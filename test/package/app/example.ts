@@ -12,7 +12,7 @@ export function halves(n: number, seed: number): wc.data.Dataset {
   for (let i = 0; i < n; i++) {
     labels[i] = i % 2;
     for (let p = 0; p < 64; p++) {
-      const bright = (p < 32) === (labels[i] === 0);
+      const bright = p < 32 === (labels[i] === 0);
       images[i * 64 + p] = (bright ? 0.8 : 0.2) + 0.2 * (random() - 0.5);
     }
   }
@@ -33,14 +33,21 @@ export async function example(log: (line: string) => void): Promise<ExampleResul
   const { nn, optim } = wc;
   wc.manualSeed(1);
   const model = new nn.Sequential(
-    new nn.Conv2d(1, 4, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(4 * 4 * 4, 2));
+    new nn.Conv2d(1, 4, 3, { padding: 1 }),
+    new nn.ReLU(),
+    new nn.MaxPool2d(2),
+    new nn.Flatten(),
+    new nn.Linear(4 * 4 * 4, 2),
+  );
   const optimizer = new optim.Adam(model.parameters(), { lr: 0.03 });
   const train = wc.data.take(halves(64, 1), 48, { seed: 2 });
   const test = halves(32, 3);
   const losses: number[] = [];
   await wc.fit(model, train, {
-    optimizer, epochs: 2, batchSize: 16, lossEvery: 1,
+    optimizer,
+    epochs: 2,
+    batchSize: 16,
+    lossEvery: 1,
     onBatchEnd: ({ epoch, batch, loss }) => {
       if (loss === undefined) return;
       losses.push(loss);

@@ -60,6 +60,7 @@ export async function example(log: (line: string) => void): Promise<ExampleResul
   // autograd: d(mean(relu(x @ w)))/dw, with x mixing signs so that the gradient is not all zeros
   const x = wc.tensor([1, -2, 3, 0.5, 1, -1], [2, 3]);
   const w = wc.tensor([1, 2, 3, 4, 5, 6], [3, 2], { requiresGrad: true });
+  log(`tensor: ${x.constructor.name} ${String(x)}`); // the class keeps its name in the build
   const loss = wc.scope(() => wc.mean(wc.relu(wc.matmul(x, w))));
   loss.backward();
   const gradient = Array.from(await w.grad!.data());

@@ -57,10 +57,10 @@ for (const { name, batch } of runs) {
 }
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 console.log(`\nJS per training step, ${steps} steps without readback (Adam), ${adapter.description || adapter.device}`);
-console.log('| model | batch | eager JS | replayed JS | eager/replayed | eager step (with GPU) | replayed step (with GPU) | same loss |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+console.log('| model | batch | eager JS | replayed JS | eager/replayed | eager step (with GPU) | replayed step (with GPU) | same loss | plan memory | eager pool for the same step |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.model} | ${r.batch} | ${r.eagerJsMs.toFixed(3)} ms | ${r.replayJsMs.toFixed(3)} ms | ${(r.eagerJsMs / r.replayJsMs).toFixed(1)}x | ${r.eagerStepMs.toFixed(2)} ms | ${r.replayStepMs.toFixed(2)} ms | ${r.sameLoss} |`);
+  console.log(`| ${r.model} | ${r.batch} | ${r.eagerJsMs.toFixed(3)} ms | ${r.replayJsMs.toFixed(3)} ms | ${(r.eagerJsMs / r.replayJsMs).toFixed(1)}x | ${r.eagerStepMs.toFixed(2)} ms | ${r.replayStepMs.toFixed(2)} ms | ${r.sameLoss} | ${mib(r.planBytes)} | ${mib(r.eagerPlanBytes)} |`);
 }
 if (opt.json) console.log(JSON.stringify(rows));
 process.exit(0);

@@ -1,6 +1,7 @@
+/// <reference path="./wgsl.d.ts" />
 /**
  * webgpu-cnn: convolutional networks trained and run on the GPU through WebGPU, in the browser and in Node.
- * See ARCHITECTURE.md for how the pieces fit together.
+ * `init()` first, then tensors, ops, `nn` modules, `optim` optimisers and `fit`; the README has a tour.
  */
 export { init, type InitOptions, type AdapterSummary } from './gpu/runtime';
 export { Tensor, tensor, scope, memory, type MemoryInfo, type TensorOptions, type NestedNumbers, type LiveTensor } from './tensor';
@@ -34,9 +35,13 @@ export { softmax } from './ops/softmax';
 export { logSoftmax } from './ops/logsoftmax';
 export { crossEntropy } from './ops/crossentropy';
 
+/** Layers and models with PyTorch's names, parameter shapes and state-dict keys (`nn.Sequential`, `nn.Conv2d`, ...). */
 export * as nn from './nn/index';
+/** Optimisers (`SGD`, `Adam`, `AdamW`), each one fused kernel per parameter, and learning-rate schedules. */
 export * as optim from './optim/index';
+/** MNIST with a fixed split, seeded subsets (`take`) and mini-batches, and images from canvases and bitmaps. */
 export * as data from './data/index';
+/** Weights in the safetensors format, with PyTorch's state-dict keys. */
 export * as io from './io/index';
 export { compileStep, type CompiledStep, type CompileOptions, type StepInput } from './graph/compile';
 export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation } from './train/index';

@@ -92,6 +92,11 @@ export function liveTensorList(): LiveTensor[] {
   return [...tracked].map((h) => ({ shape: h.shape, createdAt: h.stack ?? '' }));
 }
 
+/**
+ * An n-dimensional float32 array on the GPU: a shape over a reference-counted GPU buffer. Ops return new
+ * tensors and record GPU work without waiting; `await t.data()` reads the values back. `dispose()` frees it now,
+ * `scope(fn)` frees what `fn` made, and tensors that become unreachable give their memory back by themselves.
+ */
 export class Tensor {
   readonly shape: readonly number[];
   readonly size: number;
@@ -137,6 +142,7 @@ export class Tensor {
     return this.storage.buffer;
   }
 
+  /** Whether `dispose()` has freed this tensor (using it then throws). */
   get disposed(): boolean {
     return this.#hold.storage === null;
   }
@@ -184,12 +190,15 @@ export class Tensor {
     this.grad = null;
   }
 
+  /** `Tensor[2, 3]`: the shape, never the values (reading them needs `await data()`). */
   toString(): string {
     return `Tensor${formatShape(this.shape)}`;
   }
 }
 
+/** Options of `tensor()`. */
 export interface TensorOptions {
+  /** record ops on this tensor for `backward()` and give it a `grad` (a parameter); default false */
   requiresGrad?: boolean;
 }
 
@@ -370,6 +379,7 @@ export function scope<T extends Returned>(fn: () => T): T {
   return result;
 }
 
+/** What `memory()` reports about the GPU memory of this device. */
 export interface MemoryInfo {
   /** live tensors */
   tensors: number;
@@ -385,6 +395,7 @@ export interface MemoryInfo {
   eagerPlanBytes: number;
 }
 
+/** Live tensors and GPU bytes in use, pooled for reuse, and at most so far; a training loop's should stay flat. */
 export function memory(): MemoryInfo {
   const { bytesInUse, bytesPooled, peakBytes, planBytes, eagerPlanBytes } = runtime().pool.stats;
   return { tensors: liveTensors, bytesInUse, bytesPooled, peakBytes, planBytes, eagerPlanBytes };

@@ -8,7 +8,7 @@
  *
  * Gradients are added and seeded with kernels, not with the public ops, so the tape sits below ops/.
  */
-import { Tensor, untrack, scope, view, type GradLink } from '../tensor';
+import { type Tensor, untrack, scope, view, type GradLink } from '../tensor';
 import { formatShape } from '../shape';
 import { binaryKernel, fillKernel } from '../kernels/elementwise';
 import { checkFinite } from '../kernels/debug';
@@ -107,7 +107,7 @@ class TapeNode implements GradLink {
     const parents = this.parents;
     this.parents = [];
     this.leaves = [];
-    parents.forEach((p) => p && p.release());
+    parents.forEach((p) => p?.release());
   }
 
   backward(root: Tensor, gradient?: Tensor): void {
@@ -177,7 +177,7 @@ function topologicalOrder(root: TapeNode): TapeNode[] {
     if (top.next > top.node.parents.length) {
       order.push(top.node);
       stack.pop();
-    } else if (parent && parent.rule && !seen.has(parent)) {
+    } else if (parent?.rule && !seen.has(parent)) {
       seen.add(parent);
       stack.push({ node: parent, next: 0 });
     }

@@ -9,6 +9,7 @@ export interface Dataset {
   length: number;
 }
 
+/** One mini-batch of a `Dataset`, copied out in the batch's order. */
 export interface Batch {
   images: Float32Array;
   labels: Int32Array;
@@ -88,7 +89,10 @@ export function* batches(data: Dataset, batchSize: number, order: Int32Array = e
   }
 }
 
-/** The samples of `data` whose index passes `keep` (e.g. a class subset for transfer learning). */
+/**
+ * The samples of `data` whose index passes `keep` (e.g. a class subset for transfer learning), in their order.
+ * MNIST's sets are sorted by class, so keep by label, or use `take` for a random subset.
+ */
 export function subset(data: Dataset, keep: (index: number, label: number) => boolean): Dataset {
   const per = data.shape[0] * data.shape[1] * data.shape[2];
   const picked: number[] = [];
@@ -96,4 +100,24 @@ export function subset(data: Dataset, keep: (index: number, label: number) => bo
   const images = new Float32Array(picked.length * per);
   picked.forEach((s, i) => images.set(data.images.subarray(s * per, (s + 1) * per), i * per));
   return { images, labels: Int32Array.from(picked, (s) => data.labels[s]), shape: data.shape, length: picked.length };
+}
+
+/** Options of `take`. */
+export interface TakeOptions {
+  /** Seed of the shuffle (mulberry32, as in `fit`): the same seed picks the same samples in the same order. Default 0. */
+  seed?: number;
+}
+
+/**
+ * `n` distinct samples of `data` drawn at random (all of them, shuffled, when `n >= data.length`), in the order
+ * drawn: the first `n` entries of a seeded Fisher–Yates shuffle of 0..length-1 (`epochOrder(length, seededRandom(seed))`).
+ * So `take(train, 640, { seed: 1 })` has every class in it, while a prefix of MNIST's class-sorted sets would not.
+ */
+export function take(data: Dataset, n: number, options: TakeOptions = {}): Dataset {
+  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`webgpu-cnn take: n ${n} must be a non-negative integer`);
+  const order = epochOrder(data.length, seededRandom(options.seed ?? 0)).subarray(0, Math.min(n, data.length));
+  const per = data.shape[0] * data.shape[1] * data.shape[2];
+  const images = new Float32Array(order.length * per);
+  order.forEach((s, i) => images.set(data.images.subarray(s * per, (s + 1) * per), i * per));
+  return { images, labels: Int32Array.from(order, (s) => data.labels[s]), shape: data.shape, length: order.length };
 }

@@ -1,3 +1,3 @@
 export { mnist, splitDigits, type MnistOptions } from './mnist';
-export { batches, epochOrder, seededRandom, subset, type Dataset, type Batch } from './dataset';
+export { batches, epochOrder, seededRandom, subset, take, type Dataset, type Batch, type TakeOptions } from './dataset';
 export { imagesToTensor, bitmapToTensor, type ImageToTensorOptions, type RgbaImage } from './images';

@@ -47,7 +47,7 @@ export function compileStep(fn: (...inputs: Tensor[]) => Tensor, options: Compil
     const shapes = inputs.map(shapeOf);
     const key = `${shapes.map(formatShape).join(';')}|${options.key?.() ?? ''}`;
     const hit = plans.get(key);
-    if (hit && hit.plan.valid) {
+    if (hit?.plan.valid) {
       plans.delete(key);
       plans.set(key, hit); // most recently used last
       const [out] = hit.plan.run(inputs.map(sourceOf));

@@ -7,6 +7,7 @@ import { runtime } from '../gpu/runtime';
 import { formatShape } from '../shape';
 import { fillKernel } from './elementwise';
 
+/** Window, stride (default: the window) and zero padding of a 2-D pooling; a number is used for both sides. */
 export interface Pool2dOptions {
   /** window height and width; one number for a square window */
   kernelSize: number | [number, number];

@@ -28,6 +28,7 @@ function checkSize(module: string, name: string, v: unknown, min = 1): void {
   }
 }
 
+/** torch.nn.Conv2d: `weight` [out, in / groups, kh, kw] and `bias` [out], PyTorch's uniform initialisation. Input [N, in, H, W]. */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -65,11 +66,13 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, this.convOptions());
   }
 
+  /** relu(forward(x)) in one kernel (the ReLU applied in the GEMM's store); `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { ...this.convOptions(), relu: true });
   }
 }
 
+/** torch.nn.Linear: y = x w^T + b with `weight` [out, in] and `bias` [out]. Input [N, in]. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -88,29 +91,34 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
+  /** relu(forward(x)) in one kernel; `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias, { relu: true });
   }
 }
 
+/** max(x, 0), elementwise. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** 1 / (1 + exp(-x)), elementwise. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
+/** tanh(x), elementwise. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** torch.nn.MaxPool2d: the maximum of each window; the stride defaults to the window size. */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: { stride?: Pair; padding?: Pair } = {}) {
     super();
@@ -118,11 +126,13 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options });
   }
+  /** maxPool2d(relu(x)) in one pass (max(relu(x)) = relu(max(x))); `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options, relu: true });
   }
 }
 
+/** torch.nn.AvgPool2d: the mean of each window; the stride defaults to the window size. */
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: { stride?: Pair; padding?: Pair } = {}) {
     super();
@@ -132,6 +142,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** torch.nn.BatchNorm2d over [N, C, H, W]: `weight`, `bias`, and the buffers `running_mean`, `running_var`, `num_batches_tracked`. */
 export class BatchNorm2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
@@ -159,6 +170,7 @@ export class BatchNorm2d extends Module {
   }
 }
 
+/** torch.nn.Dropout: in training, zeroes each element with probability `p` and scales the rest by 1 / (1 - p); identity in eval mode. */
 export class Dropout extends Module {
   constructor(readonly p = 0.5, readonly options: { seed?: number } = {}) {
     super();
@@ -173,6 +185,7 @@ export class Dropout extends Module {
   }
 }
 
+/** [N, ...] -> [N, product of the rest] (torch.nn.Flatten). */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {
     return flatten(x);
@@ -197,6 +210,7 @@ export class Residual extends Module {
   }
 }
 
+/** torch.nn.Sequential: the layers applied in order, keyed "0", "1", ... in `stateDict()`. */
 export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {

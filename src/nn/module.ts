@@ -6,12 +6,18 @@
 import { assign, describeValue, expectTensor, Tensor } from '../tensor';
 import { formatShape } from '../shape';
 
+/**
+ * The base of every layer and model (torch.nn.Module): subclasses implement `forward` and register their
+ * parameters, buffers and child modules, which give the PyTorch keys of `stateDict()`.
+ */
 export abstract class Module {
+  /** training mode (dropout active, batch-norm statistics updated); `train()` and `eval()` set it */
   training = true;
   private ownParams = new Map<string, Tensor>();
   private ownBuffers = new Map<string, Tensor>();
   private ownChildren = new Map<string, Module>();
 
+  /** The module's computation: input to output, recorded for autograd like any op. */
   abstract forward(x: Tensor): Tensor;
 
   /** Calls forward: `model.call(x)` reads like PyTorch's `model(x)`. */
@@ -20,17 +26,20 @@ export abstract class Module {
     return this.forward(x);
   }
 
+  /** Adds a trainable tensor under `name` (its key in `stateDict()`); sets its `requiresGrad`. */
   protected registerParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     this.ownParams.set(name, t);
     return t;
   }
 
+  /** Adds non-trainable state under `name` (e.g. `running_mean`), saved in `stateDict()`. */
   protected registerBuffer(name: string, t: Tensor): Tensor {
     this.ownBuffers.set(name, t);
     return t;
   }
 
+  /** Adds a child module; its keys get the prefix `name.`. */
   protected registerModule<M extends Module>(name: string, m: M): M {
     this.ownChildren.set(name, m);
     return m;
@@ -41,12 +50,14 @@ export abstract class Module {
     return [...this.ownChildren];
   }
 
+  /** Every parameter with its PyTorch key, children included, keys prefixed by `prefix`. */
   namedParameters(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [...this.ownParams].map(([k, t]) => [prefix + k, t]);
     for (const [name, child] of this.children()) out.push(...child.namedParameters(`${prefix}${name}.`));
     return out;
   }
 
+  /** Every buffer with its PyTorch key, children included, keys prefixed by `prefix`. */
   namedBuffers(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [...this.ownBuffers].map(([k, t]) => [prefix + k, t]);
     for (const [name, child] of this.children()) out.push(...child.namedBuffers(`${prefix}${name}.`));
@@ -98,12 +109,14 @@ export abstract class Module {
     for (const [t, v] of values) assign(t, v);
   }
 
+  /** Sets training mode (or eval mode with `false`) on this module and its children. */
   train(mode = true): this {
     this.training = mode;
     for (const [, c] of this.children()) c.train(mode);
     return this;
   }
 
+  /** Eval mode: dropout off, batch norm uses its running statistics. */
   eval(): this {
     return this.train(false);
   }

@@ -5,6 +5,7 @@ import {
   batchNormStats, batchNormNormalize, batchNormChannelSums, batchNormGradInput, batchNormGradScale, type BatchNormParams,
 } from '../kernels/batchnorm';
 
+/** Options of `batchNorm2d` (PyTorch's defaults: momentum 0.1, eps 1e-5). */
 export interface BatchNormOptions {
   /** training: normalise with the batch statistics and update the running ones; eval: use the running ones */
   training: boolean;

@@ -9,6 +9,7 @@ import { reshape } from './reshape';
 
 type Pair = number | [number, number];
 
+/** Options of `conv2d`: a number applies to both height and width, a pair is `[h, w]`. */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;

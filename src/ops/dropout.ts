@@ -4,6 +4,7 @@ import { reshape } from './reshape';
 import { nextSeed } from './random';
 import { dropoutKernel, seedTensor } from '../kernels/random';
 
+/** Options of `dropout`. */
 export interface DropoutOptions {
   /** dropout acts only in training; in eval the result is x itself */
   training: boolean;

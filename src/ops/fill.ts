@@ -9,5 +9,7 @@ export function full(shape: readonly number[], value: number): Tensor {
   return fillKernel(shape, value);
 }
 
+/** A tensor of `shape` filled with 0 (torch.zeros). */
 export const zeros = (shape: readonly number[]): Tensor => full(shape, 0);
+/** A tensor of `shape` filled with 1 (torch.ones). */
 export const ones = (shape: readonly number[]): Tensor => full(shape, 1);

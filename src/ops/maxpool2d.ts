@@ -2,6 +2,7 @@ import { empty, untrack, type Tensor } from '../tensor';
 import { record, needsGrad, output } from '../autograd/tape';
 import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from '../kernels/pool';
 
+/** Options of `maxPool2d`. */
 export interface MaxPool2dOptions extends Pool2dOptions {
   /** apply a ReLU to the input first (fused: the same single pass) */
   relu?: boolean;

@@ -15,6 +15,7 @@ export function nextSeed(): number {
   return unseeded;
 }
 
+/** Options of `rand` and `randn`. */
 export interface RandomOptions {
   /** the same seed gives the same values, on any device */
   seed?: number;

@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor';
 import { Optimizer, checkRange } from './optimizer';
 import { adamKernel } from '../kernels/optim';
 
+/** Options of `Adam` and `AdamW` (torch.optim.Adam's names and defaults). */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -37,6 +38,7 @@ export class Adam extends Optimizer {
     return [1 - this.betas[0] ** this.t, 1 - this.betas[1] ** this.t];
   }
 
+  /** @inheritDoc */
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[]): void {
     adamKernel(p, g, m, v, this.hyper, {
       beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled,

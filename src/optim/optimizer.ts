@@ -13,6 +13,7 @@ import { scope } from '../tensor';
 import { clipFactorKernel } from '../kernels/optim';
 
 
+/** The base of `SGD`, `Adam` and `AdamW`: `zeroGrad()`, `step()`, `clipGradNorm()`. */
 export abstract class Optimizer {
   /** the learning rate of the next step; schedules set it */
   lr: number;
@@ -95,6 +96,7 @@ export abstract class Optimizer {
   /** How many state tensors of the parameter's shape the optimiser keeps (momentum, moments). */
   protected abstract stateSlots(): number;
 
+  /** One parameter's update from its gradient and its optimiser state (one fused kernel). */
   protected abstract update(param: Tensor, grad: Tensor, state: Tensor[]): void;
 
   private stateOf(p: Tensor): Tensor[] {

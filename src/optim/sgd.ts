@@ -2,6 +2,7 @@ import type { Tensor } from '../tensor';
 import { Optimizer, checkRange } from './optimizer';
 import { sgdKernel } from '../kernels/optim';
 
+/** Options of `SGD` (torch.optim.SGD's names and defaults). */
 export interface SGDOptions {
   lr: number;
   momentum?: number;
@@ -32,6 +33,7 @@ export class SGD extends Optimizer {
     return this.momentum > 0 ? 1 : 0;
   }
 
+  /** @inheritDoc */
   protected update(p: Tensor, g: Tensor, [buf]: Tensor[]): void {
     sgdKernel(p, g, buf ?? null, this.hyper, { momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay });
   }

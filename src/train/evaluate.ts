@@ -6,8 +6,11 @@ import { Module } from '../nn/module';
 import { batches, checkDataset, type Dataset } from '../data/dataset';
 import { nonFinite } from './numbers';
 
+/** What `evaluate` measured on a dataset. */
 export interface Evaluation {
+  /** mean cross-entropy over the samples */
   loss: number;
+  /** share of samples whose predicted class is the label, in [0, 1] */
   accuracy: number;
   /** the predicted class of every sample, in the data's order */
   predictions: Int32Array;

@@ -16,6 +16,7 @@ import { evaluate, type Evaluation } from './evaluate';
 import { compiledTrainStep } from './step';
 import { nonFinite } from './numbers';
 
+/** What `fit` passes to `onBatchEnd` after each optimiser step. */
 export interface BatchEnd {
   epoch: number;
   /** batch index within the epoch, from 0 */
@@ -25,6 +26,7 @@ export interface BatchEnd {
   loss?: number;
 }
 
+/** What `fit` passes to `onEpochEnd` and returns, one per epoch. */
 export interface EpochEnd {
   epoch: number;
   trainLoss: number;
@@ -32,6 +34,7 @@ export interface EpochEnd {
   seconds: number;
 }
 
+/** Options of `fit`: the optimiser is required, everything else has a default. */
 export interface FitOptions {
   optimizer: Optimizer;
   epochs?: number;
@@ -44,7 +47,9 @@ export interface FitOptions {
   lossEvery?: number;
   /** stepped after every optimiser step */
   scheduler?: LRScheduler;
+  /** called after each batch; `fit` awaits it, so it may pause the loop */
   onBatchEnd?: (info: BatchEnd) => void | Promise<void>;
+  /** called after each epoch, after the validation set (if any) was evaluated */
   onEpochEnd?: (info: EpochEnd) => void | Promise<void>;
   /** checked before each batch: return true to stop training early (pause, stop buttons) */
   shouldStop?: () => boolean;
@@ -52,12 +57,17 @@ export interface FitOptions {
   compile?: boolean;
 }
 
+/**
+ * Trains `model` with cross-entropy on `data` for `epochs` (default 1) in mini-batches of `batchSize` (default
+ * 64), reshuffled each epoch from `seed`, and evaluates `validation` after each epoch. The loss is read back only
+ * every `lossEvery` batches, so steps are not stalled one by one. Returns one `EpochEnd` per epoch.
+ */
 export async function fit(model: Module, data: Dataset, options: FitOptions): Promise<EpochEnd[]> {
   if (!(model instanceof Module)) throw new TypeError(`webgpu-cnn fit: model must be a Module, got ${describeValue(model)}`);
   if (!(options?.optimizer instanceof Optimizer)) {
     throw new TypeError(`webgpu-cnn fit: options.optimizer is required (e.g. new wc.optim.Adam(model.parameters())), got ${describeValue(options?.optimizer)}`);
   }
-  const { optimizer, epochs = 1, batchSize = 64, shuffle = true, seed = 0, lossEvery = 20 } = options;
+  const { epochs = 1, batchSize = 64, shuffle = true, seed = 0, lossEvery = 20 } = options;
   for (const [name, v] of Object.entries({ epochs, batchSize, lossEvery })) {
     if (!Number.isInteger(v) || v < (name === 'epochs' ? 0 : 1)) throw new Error(`webgpu-cnn fit: options.${name} must be a positive integer, got ${describeValue(v)}`);
   }

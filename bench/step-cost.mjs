@@ -41,17 +41,18 @@ async function measure(name, batch, compile) {
   await wc.sync();
   const total = (performance.now() - t0) / steps;
   const last = (await losses[losses.length - 1].data())[0];
+  const memory = wc.memory(); // before the parameters go: disposing one invalidates the plan that binds it
   losses.forEach((l) => l.dispose());
   model.parameters().forEach((p) => p.dispose());
   opt.dispose();
-  return { js, total, last };
+  return { js, total, last, memory };
 }
 
 const rows = [];
 for (const { name, batch } of runs) {
   const eager = await measure(name, batch, false);
   const replay = await measure(name, batch, true);
-  const mem = wc.memory();
+  const mem = replay.memory;
   rows.push({ model: name, batch, eagerJsMs: eager.js, replayJsMs: replay.js, eagerStepMs: eager.total, replayStepMs: replay.total, sameLoss: eager.last === replay.last, planBytes: mem.planBytes, eagerPlanBytes: mem.eagerPlanBytes });
   console.error(`${name} b${batch}: JS per step eager ${eager.js.toFixed(3)} ms, replayed ${replay.js.toFixed(3)} ms (${(eager.js / replay.js).toFixed(1)}x); step with GPU wait ${eager.total.toFixed(2)} / ${replay.total.toFixed(2)} ms; same last loss: ${eager.last === replay.last}`);
 }

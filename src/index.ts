@@ -44,6 +44,7 @@ export * as data from './data/index';
 /** Weights in the safetensors format, with PyTorch's state-dict keys. */
 export * as io from './io/index';
 export { compileStep, type CompiledStep, type CompileOptions, type StepInput } from './graph/compile';
+export { compile } from './train/index';
 export { fit, evaluate, trainStep, type FitOptions, type BatchEnd, type EpochEnd, type Evaluation } from './train/index';
 
 import { runtime } from './gpu/runtime';

@@ -71,6 +71,9 @@ export class Runtime {
     });
   }
 
+  /** While set (inside a recording), launches only start building their pipelines in the background. */
+  warming = false;
+
   /** The recording in progress, when a step is being compiled (gpu/recorder.ts). */
   get recorder(): Recorder | null {
     return this.pool.recorder;
@@ -137,6 +140,10 @@ export class Runtime {
   /** Records one dispatch of `shader.entry`, binding buffers by their WGSL names. */
   launch<S extends ShaderName>(call: KernelCall<S>): void {
     this.check();
+    if (this.warming) {
+      this.pipelines.warm(call.shader, call.entry, call.constants);
+      return;
+    }
     const kernel = this.pipelines.pipeline(call.shader, call.entry, call.constants);
     const { info } = kernel;
     const entries: Array<{ binding: number; buffer: GPUBuffer }> = [];

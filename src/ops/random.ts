@@ -9,6 +9,16 @@ export function manualSeed(seed: number): void {
   unseeded = (seed ^ DEFAULT_SEED) >>> 0;
 }
 
+/** @internal where the sequence stands, to put it back after work that must not draw from it (warm-up) */
+export function seedState(): number {
+  return unseeded;
+}
+
+/** @internal */
+export function restoreSeedState(state: number): void {
+  unseeded = state >>> 0;
+}
+
 /** The next seed of that sequence. */
 export function nextSeed(): number {
   unseeded = (Math.imul(unseeded, 1664525) + 1013904223) >>> 0;

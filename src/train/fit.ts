@@ -14,6 +14,7 @@ import { Module } from '../nn/module';
 import { Optimizer } from '../optim/optimizer';
 import { evaluate, type Evaluation } from './evaluate';
 import { compiledTrainStep } from './step';
+import { compile } from './warmup';
 import { nonFinite } from './numbers';
 
 /** What `fit` passes to `onBatchEnd` after each optimiser step. */
@@ -78,6 +79,8 @@ export async function fit(model: Module, data: Dataset, options: FitOptions): Pr
   for (let epoch = 0; epoch < epochs; epoch++) {
     const start = performance.now();
     model.train();
+    // Shader compilation in the background, before the first step rather than inside it.
+    if (epoch === 0 && options.compile !== false && data.length) await compile(model, [Math.min(batchSize, data.length), ...data.shape]);
     const order = epochOrder(data.length, random);
     const trainLoss = await trainEpoch(model, data, options, { epoch, order, batchSize, lossEvery, nBatches: Math.ceil(data.length / batchSize) });
     const info: EpochEnd = { epoch, trainLoss, seconds: 0 };

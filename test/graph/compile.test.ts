@@ -1,7 +1,8 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { compileStep } from '../../src/graph/compile';
-import { setup } from '../helpers';
+import { collectGarbage, setup } from '../helpers';
+import { runtime } from '../../src/gpu/runtime';
 
 beforeAll(setup);
 
@@ -48,4 +49,35 @@ it('a compiled step replays the eager step bit for bit', async () => {
   const b = planModel.parameters();
   for (let i = 0; i < a.length; i++) expect(Array.from(await b[i].data())).toEqual(Array.from(await a[i].data()));
   step.dispose();
+});
+
+it('wc.compile builds the pipelines of forward and backward ahead, runs nothing and changes no state', async () => {
+  wc.manualSeed(11);
+  const model = new wc.nn.Sequential(
+    new wc.nn.Conv2d(1, 3, 5, { padding: 2 }), new wc.nn.ReLU(), new wc.nn.AvgPool2d(2),
+    new wc.nn.Flatten(), new wc.nn.Dropout(0.5), new wc.nn.Linear(3 * 3 * 3, 4));
+  const rt = runtime();
+  const weights = await Promise.all(model.parameters().map((p) => p.data()));
+  const before = { pipelines: rt.pipelines.pipelinesCreated };
+  wc.manualSeed(12);
+  const nextSeedBefore = (await wc.rand([1]).data())[0];
+  wc.manualSeed(12); // the same sequence again: compile (its dropout) must not draw from it
+  await collectGarbage(); // earlier tests' unreachable tensors are freed on the collector's schedule, not by compile
+  const held = wc.memory();
+  await wc.compile(model, [2, 1, 7, 7]);
+  expect(wc.memory()).toMatchObject({ tensors: held.tensors, bytesInUse: held.bytesInUse });
+  expect((await wc.rand([1]).data())[0]).toBe(nextSeedBefore);
+  expect(rt.pipelines.pipelinesCreated).toBeGreaterThan(before.pipelines + 5);
+  expect(model.parameters().every((p) => p.grad === null)).toBe(true);
+  const after = await Promise.all(model.parameters().map((p) => p.data()));
+  expect(after.map((w) => Array.from(w))).toEqual(weights.map((w) => Array.from(w)));
+  // a training step now builds no pipeline of its forward or backward pass synchronously
+  const built = rt.pipelines.pipelinesCreated;
+  const opt = new wc.optim.SGD(model.parameters(), { lr: 0.1 });
+  const loss = wc.trainStep(model, opt, new Float32Array(2 * 49).fill(0.5), Int32Array.of(1, 2), [2, 1, 7, 7], { compile: false });
+  await loss.data();
+  expect(rt.pipelines.pipelinesCreated - built).toBeLessThanOrEqual(2); // the optimiser's update kernel
+  loss.dispose();
+  opt.dispose();
+  model.parameters().forEach((p) => p.dispose());
 });

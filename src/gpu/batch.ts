@@ -4,7 +4,7 @@
  * Uploads made while work is pending go through the same encoder so that they land in recording order.
  */
 
-import type { Profiler } from './timestamps';
+import type { Profiler, TimestampQueries } from './timestamps';
 
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;
@@ -17,6 +17,13 @@ export class CommandBatch {
   submits = 0;
   /** set by startProfile(): each dispatch then runs in a pass of its own that writes timestamps */
   profiler: Profiler | null = null;
+  /**
+   * set by Runtime.timed() while it records a candidate kernel for the autotuner: each dispatch then runs in a
+   * pass of its own whose duration goes to `sink` (and not to an open profile, which times the real work only)
+   */
+  timing: { queries: TimestampQueries; sink: (ns: number) => void; dispatches: number } | null = null;
+  /** the timing query sets in use since the last submit */
+  private timedQueries = new Set<TimestampQueries>();
 
   constructor(
     private device: GPUDevice,
@@ -38,15 +45,25 @@ export class CommandBatch {
   }
 
   dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
-    if (this.profiler) {
+    const own = this.timing !== null || this.profiler !== null;
+    if (own) {
       this.endPass();
-      this.pass = this.getEncoder().beginComputePass({ timestampWrites: this.profiler.timestampWrites(pipeline.label) });
+      let timestampWrites: GPUComputePassTimestampWrites;
+      if (this.timing) {
+        timestampWrites = this.timing.queries.writes(this.timing.sink);
+        this.timing.dispatches++;
+        this.timedQueries.add(this.timing.queries);
+      } else {
+        timestampWrites = this.profiler!.timestampWrites(pipeline.label);
+        this.timedQueries.add(this.profiler!.queries);
+      }
+      this.pass = this.getEncoder().beginComputePass({ timestampWrites });
     }
     this.pass ??= this.getEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
-    if (this.profiler) this.endPass();
+    if (own) this.endPass();
     if (++this.dispatches >= this.maxDispatches) this.flush();
   }
 
@@ -79,9 +96,11 @@ export class CommandBatch {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
-    this.profiler?.resolve(this.encoder);
+    const timed = [...this.timedQueries];
+    this.timedQueries.clear();
+    for (const q of timed) q.resolve(this.encoder);
     this.device.queue.submit([this.encoder.finish()]);
-    this.profiler?.submitted();
+    for (const q of timed) q.submitted();
     this.encoder = null;
     this.dispatches = 0;
     this.submits++;

@@ -7,7 +7,8 @@ import { empty, view, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { copyElements, permuteKernel } from './elementwise';
 import { sumKernel } from './reduce';
-import { CPU_MATMUL, GPU_MATMUL, planGemm, type GemmPlan, type GemmProblem, type MatmulConfig, type TransposeStep } from './matmul-plan';
+import { CPU_MATMUL, GPU_MATMUL, matmulCandidates, matmulShapeClass, planGemm, type GemmPlan, type GemmProblem, type MatmulConfig, type TransposeStep } from './matmul-plan';
+import { choose } from './tuning';
 
 export type { GemmProblem, MatmulConfig } from './matmul-plan';
 
@@ -30,9 +31,15 @@ export interface GemmTensors {
   bias?: Tensor | null;
 }
 
-/** C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor or `out`. */
+/**
+ * C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor or `out`, with the config set by
+ * setMatmulConfig, else the autotuner's choice for the problem's shape class (the adapter's default untuned).
+ */
 export function gemm(a: Tensor, b: Tensor, problem: GemmProblem, tensors: GemmTensors = {}): Tensor {
-  return runGemm(planGemm(problem, matmulConfig()), a, b, tensors);
+  const config = override ?? choose('matmul', matmulShapeClass(problem), matmulCandidates(problem, runtime().adapter.cpu),
+    // a candidate's run writes a product of its own (from offset 0), dropped once recorded
+    (cfg) => runGemm(planGemm({ ...problem, offsetC: 0 }, cfg), a, b, { bias: tensors.bias }).dispose());
+  return runGemm(planGemm(problem, config), a, b, tensors);
 }
 
 export function runGemm(plan: GemmPlan, a: Tensor, b: Tensor, { out, bias }: GemmTensors = {}): Tensor {

@@ -6,6 +6,7 @@
  */
 import { shaderConstants } from '../gpu/shaders';
 import { gemmTiling, type MatmulConfig } from './matmul-tiles';
+import { MAX_CANDIDATES } from './tuning';
 
 export type { MatmulConfig } from './matmul-tiles';
 
@@ -44,7 +45,7 @@ export function matmulCandidates(problem: GemmProblem, cpu: boolean): Array<{ na
   const blocks = Math.ceil(problem.m / 128) * Math.ceil(problem.n / 128) * (problem.sumBatch ? 1 : problem.batch ?? 1);
   const list = GPU_MATMUL_CANDIDATES.filter(({ config }) =>
     (!config.vec4 || planGemm(problem, config).shader === 'matmul_vec4') && (config.regM !== 4 || blocks < FEW_WORKGROUPS));
-  return cpu ? [{ name: 'blocked', config: CPU_MATMUL }, ...list] : [...list];
+  return (cpu ? [{ name: 'blocked', config: CPU_MATMUL }, ...list] : [...list]).slice(0, MAX_CANDIDATES);
 }
 
 /** The shape class the tuner keys a GEMM by: sizes rounded up to powers of two, and the layout flags. */

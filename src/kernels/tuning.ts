@@ -67,6 +67,7 @@ const table = new Map<string, TuningEntry>();
 const trials = new Map<string, Trial>();
 const forced = new Map<string, string>();
 const lastChoice = new Map<string, string>();
+const lastOffered = new Map<string, { shapeClass: string; names: string[] }>();
 
 function adapterKey(): string {
   const a = runtime().adapter;
@@ -86,6 +87,7 @@ function isOn(): boolean {
  * a candidate into a scratch output; the tuner calls it inside a timed section on the calls that time.
  */
 export function choose<C>(family: string, shapeClass: string, candidates: Candidate<C>[], measure: (config: C) => void): C {
+  lastOffered.set(family, { shapeClass, names: candidates.map((c) => c.name) });
   const pick = (name: string): C => {
     lastChoice.set(family, name);
     return candidates.find((c) => c.name === name)!.config;
@@ -217,6 +219,11 @@ export const tuning = {
   /** The candidate the latest call of `family` ran. */
   lastVariant(family: string): string | undefined {
     return lastChoice.get(family);
+  },
+  /** The shape class and candidate names of the latest call of `family` (benchmarks time each of them). */
+  lastCandidates(family: string): { shapeClass: string; names: string[] } | undefined {
+    const offered = lastOffered.get(family);
+    return offered && { shapeClass: offered.shapeClass, names: [...offered.names] };
   },
   /** Replaces the GPU's timestamps as the source of candidate timings (null: restore them); tests. */
   setTimingSource(source: TimingSource | null): void {

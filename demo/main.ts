@@ -251,6 +251,7 @@ async function train(config: TrainConfig): Promise<void> {
       lastExit = performance.now();
     },
   });
+  saveTuning();
   const seconds = (performance.now() - started - pausedFor) / 1000;
   const last = history[history.length - 1]?.validation;
   stat('time', clock(seconds), seconds);
@@ -259,6 +260,26 @@ async function train(config: TrainConfig): Promise<void> {
     (last ? `: ${percent(last.accuracy)} of ${testSet.length.toLocaleString('en')} test digits right.` : '.') +
     ' Draw a digit to try it, or save the weights.');
   setState('done');
+}
+
+/** Where the page keeps the autotuner's winners (wc.tuning), so that a later visit skips timing kernels. */
+const TUNING_KEY = 'webgpu-cnn-tuning';
+
+function loadTuning(): void {
+  try {
+    const saved = localStorage.getItem(TUNING_KEY);
+    if (saved) wc.tuning.import(JSON.parse(saved));
+  } catch (e) {
+    console.warn('ignoring the saved tuning table:', e); // another version's, or storage that is off
+  }
+}
+
+function saveTuning(): void {
+  try {
+    localStorage.setItem(TUNING_KEY, JSON.stringify(wc.tuning.export()));
+  } catch {
+    // storage full or off: the next visit tunes again
+  }
 }
 
 async function loadWeights(file: File): Promise<void> {
@@ -330,6 +351,7 @@ async function start(): Promise<void> {
     }
     return;
   }
+  loadTuning();
   const name = adapter.description || [adapter.vendor, adapter.architecture, adapter.device].filter(Boolean).join(' ') || 'WebGPU adapter';
   $('adapter-name').textContent = adapter.cpu ? `${name} (CPU emulation)` : name;
   $('adapter').title = `vendor: ${adapter.vendor}\narchitecture: ${adapter.architecture}\nfeatures: ${adapter.features.join(', ')}`;

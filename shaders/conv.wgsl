@@ -99,16 +99,14 @@ fn rowPart(k: u32) -> vec3<i32> {
 fn gather(row: vec3<i32>, col: vec4<i32>) -> f32 {
   var hh = row.y + col.y;
   var ww = row.z + col.z;
-  if (col.w == 0 || hh < 0 || ww < 0) { return 0.0; }
-  if (params.GSH > 1) {
-    if (hh % params.GSH != 0) { return 0.0; }
+  if (params.GSH > 1 || params.GSW > 1) {
+    // grad_input's direct form: only taps that land on a dy pixel count
+    if (hh < 0 || ww < 0 || hh % params.GSH != 0 || ww % params.GSW != 0) { return 0.0; }
     hh = hh / params.GSH;
-  }
-  if (params.GSW > 1) {
-    if (ww % params.GSW != 0) { return 0.0; }
     ww = ww / params.GSW;
   }
-  if (hh >= params.GH || ww >= params.GW) { return 0.0; }
+  // As unsigned numbers, negative rows and columns are past the end too: one compare per axis.
+  if (col.w == 0 || u32(hh) >= u32(params.GH) || u32(ww) >= u32(params.GW)) { return 0.0; }
   return src[u32(row.x + col.x + hh * params.GW + ww)];
 }
 

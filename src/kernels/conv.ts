@@ -151,11 +151,16 @@ export interface ConvVariant {
 }
 
 /** Tile sets the autotuner times beside pickConvTiles' choice (the H200 sweep's contenders). */
-const TILE_SETS: Record<string, TileForce> = {
+export const TILE_SETS: Readonly<Record<string, TileForce>> = {
   '16x16 r4x4 k8': { wgX: 16, wgY: 16, regM: 4, regN: 4, tileK: 8 },
   '16x16 r4x8 k16': { wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 16 },
   '32x8 r4x8 k8': { wgX: 32, wgY: 8, regM: 4, regN: 8, tileK: 8 },
+  // matmul's fastest shape (8 x 8 per invocation, 16-deep steps) on 64 x 256 blocks: a third of the barriers
+  // and shared-memory reads per multiply-add of 4 x 8 with 8-deep steps, for the big GEMMs (M = 64 channels)
+  '32x8 r8x8 k16': { wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 16 },
 };
+/** blocks of 64 x 256 only pay where the GEMM still has this many of them (2 per SM of an H200) */
+const WIDE_BLOCKS = 264;
 /** grad_weight's split counts the tuner tries beside the default */
 const SPLIT_CHOICES = [16, 32, 64, 128];
 /** a K this short (a first layer: C*KH*KW = 25) wastes much of 8-deep steps: also try 4-deep ones */
@@ -185,7 +190,11 @@ export function convCandidates(kind: ConvKernel, g: ConvGeometry): Candidate<Con
     if (kind === 'grad_input' && (g.SH > 1 || g.SW > 1)) {
       list.push({ name: 'phases', config: { phases: true } }, { name: 'phases 16x16 r4x4 k8', config: { phases: true, tiles: TILE_SETS['16x16 r4x4 k8'] } });
     }
-    for (const [name, tiles] of Object.entries(TILE_SETS)) list.push({ name, config: { tiles } });
+    for (const [name, tiles] of Object.entries(TILE_SETS)) {
+      const blocks = Math.ceil(gemm.M / (tiles.wgY! * tiles.regM!)) * Math.ceil(gemm.N / (tiles.wgX! * tiles.regN!)) * gemm.groups;
+      if (tiles.regM === 8 && blocks < WIDE_BLOCKS) continue;
+      list.push({ name, config: { tiles } });
+    }
     if (gemm.K <= SHORT_K) list.push({ name: 'default k4', config: { tiles: { tileK: 4 } } });
   }
   const seen = new Set<string>();

@@ -4,7 +4,8 @@ import { expectClose, setup } from '../helpers';
 import { conv2dGradsRef, conv2dRef } from '../reference/conv';
 import { randomArray, type NdArray } from '../reference/array';
 import {
-  convCandidates, convForward, convGeometry, convGradInput, convGradWeight, convPhase, setConvAlgorithm, type ConvKernel,
+  convCandidates, convForward, convGeometry, convGradInput, convGradWeight, convPhase, setConvAlgorithm, setConvTiles,
+  TILE_SETS, type ConvKernel,
 } from '../../src/kernels/conv';
 
 // Every convolution variant the autotuner may choose, pinned through its override (wc.tuning.force) and held
@@ -62,6 +63,32 @@ describe.each(cases)('x $x w $w stride $stride padding $padding dilation $dilati
     }
     Object.values(tensors).forEach((v) => v.dispose());
   });
+});
+
+it('runs every tile set the tuner may offer (some only for big GEMMs) in every direction', async () => {
+  const c = { x: [3, 7, 13, 13], w: [5, 7, 3, 2], stride: [2, 1] as Pair, padding: [1, 1] as Pair };
+  const x = randomArray(c.x, 4);
+  const w = randomArray(c.w, 5);
+  const out = conv2dRef(x, w, null, c.stride, c.padding);
+  const dy = randomArray(out.shape, 6);
+  const { dx, dw } = conv2dGradsRef(x, w, dy, c.stride, c.padding);
+  const expected: Record<ConvKernel, NdArray> = { forward: out, grad_input: dx, grad_weight: dw };
+  const g = convGeometry(c.x, c.w, c);
+  const t = (a: NdArray) => wc.tensor(Float32Array.from(a.data), a.shape);
+  const tensors = { x: t(x), w: t(w), dy: t(dy) };
+  try {
+    for (const [name, tiles] of Object.entries(TILE_SETS)) {
+      setConvTiles(tiles);
+      for (const kind of ['forward', 'grad_input', 'grad_weight'] as const) {
+        const result = run[kind](tensors, g);
+        expectClose(await result.data(), expected[kind].data, { rtol: 1e-4, atol: 1e-4 }, `${kind} with ${name}`);
+        result.dispose();
+      }
+    }
+  } finally {
+    setConvTiles(null);
+    Object.values(tensors).forEach((v) => v.dispose());
+  }
 });
 
 describe('convPhase', () => {

@@ -150,17 +150,27 @@ export interface ConvVariant {
   phases?: boolean;
 }
 
-/** Tile sets the autotuner times beside pickConvTiles' choice (the H200 sweep's contenders). */
-export const TILE_SETS: Readonly<Record<string, TileForce>> = {
+/**
+ * Tile sets the autotuner times beside pickConvTiles' choice: the H200 sweep's contenders, plus sets for a
+ * GEMM whose default grid is too small to fill a large GPU (`small`: fewer than SMALL_GRID workgroups) or big
+ * enough for wide blocks (`wide`: at least WIDE_BLOCKS of them).
+ */
+export const TILE_SETS: Readonly<Record<string, TileForce & { when?: 'small' | 'wide' }>> = {
+  // 32 x 32 and 32 x 64 blocks of 64 and 128 invocations: 4-16x the workgroups of the default when M is 32-64
+  // channels and N a few thousand pixels (a dx of 32 channels ran 98 workgroups of 32 x 128 on 132 SMs)
+  '8x8 r4x4 k8': { wgX: 8, wgY: 8, regM: 4, regN: 4, tileK: 8, when: 'small' },
+  '16x8 r4x4 k8': { wgX: 16, wgY: 8, regM: 4, regN: 4, tileK: 8, when: 'small' },
   '16x16 r4x4 k8': { wgX: 16, wgY: 16, regM: 4, regN: 4, tileK: 8 },
   '16x16 r4x8 k16': { wgX: 16, wgY: 16, regM: 4, regN: 8, tileK: 16 },
   '32x8 r4x8 k8': { wgX: 32, wgY: 8, regM: 4, regN: 8, tileK: 8 },
   // matmul's fastest shape (8 x 8 per invocation, 16-deep steps) on 64 x 256 blocks: a third of the barriers
   // and shared-memory reads per multiply-add of 4 x 8 with 8-deep steps, for the big GEMMs (M = 64 channels)
-  '32x8 r8x8 k16': { wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 16 },
+  '32x8 r8x8 k16': { wgX: 32, wgY: 8, regM: 8, regN: 8, tileK: 16, when: 'wide' },
 };
 /** blocks of 64 x 256 only pay where the GEMM still has this many of them (2 per SM of an H200) */
 const WIDE_BLOCKS = 264;
+/** a default grid below this many workgroups (4 per SM of an H200) also tries the small blocks */
+const SMALL_GRID = 2 * MIN_WORKGROUPS;
 /** grad_weight's split counts the tuner tries beside the default */
 const SPLIT_CHOICES = [16, 32, 64, 128];
 /** a K this short (a first layer: C*KH*KW = 25) wastes much of 8-deep steps: also try 4-deep ones */
@@ -182,18 +192,27 @@ export function convGemm(kind: ConvKernel, g: ConvGeometry): { M: number; N: num
  */
 export function convCandidates(kind: ConvKernel, g: ConvGeometry): Candidate<ConvVariant>[] {
   const gemm = convGemm(kind, g);
+  const grid = (t: Pick<ConvTiles, 'wgX' | 'wgY' | 'regM' | 'regN'>, n = gemm.N) =>
+    Math.ceil(gemm.M / (t.wgY * t.regM)) * Math.ceil(n / (t.wgX * t.regN)) * gemm.groups;
+  const small = grid(pickConvTiles(kind, gemm.M, gemm.N, gemm.K, gemm.groups)) < SMALL_GRID;
+  const tiles = (name: string): TileForce => {
+    const { when: _, ...t } = TILE_SETS[name];
+    return t;
+  };
   const list: Candidate<ConvVariant>[] = [{ name: 'default', config: {} }];
   if (kind === 'grad_weight') {
-    list.push({ name: '16x16 r4x4 k8', config: { tiles: TILE_SETS['16x16 r4x4 k8'] } });
+    list.push({ name: '16x16 r4x4 k8', config: { tiles: tiles('16x16 r4x4 k8') } });
     for (const splits of SPLIT_CHOICES) list.push({ name: `splits ${splits}`, config: { tiles: { splits } } });
   } else {
     if (kind === 'grad_input' && (g.SH > 1 || g.SW > 1)) {
-      list.push({ name: 'phases', config: { phases: true } }, { name: 'phases 16x16 r4x4 k8', config: { phases: true, tiles: TILE_SETS['16x16 r4x4 k8'] } });
+      // each phase has about 1 / (SH * SW) of the pixels, so its grid is smaller still
+      const phaseTiles = small ? '8x8 r4x4 k8' : '16x16 r4x4 k8';
+      list.push({ name: 'phases', config: { phases: true } }, { name: `phases ${phaseTiles}`, config: { phases: true, tiles: tiles(phaseTiles) } });
     }
-    for (const [name, tiles] of Object.entries(TILE_SETS)) {
-      const blocks = Math.ceil(gemm.M / (tiles.wgY! * tiles.regM!)) * Math.ceil(gemm.N / (tiles.wgX! * tiles.regN!)) * gemm.groups;
-      if (tiles.regM === 8 && blocks < WIDE_BLOCKS) continue;
-      list.push({ name, config: { tiles } });
+    for (const [name, set] of Object.entries(TILE_SETS)) {
+      if (set.when === 'small' && !small) continue;
+      if (set.when === 'wide' && grid(set as ConvTiles) < WIDE_BLOCKS) continue;
+      list.push({ name, config: { tiles: tiles(name) } });
     }
     if (gemm.K <= SHORT_K) list.push({ name: 'default k4', config: { tiles: { tileK: 4 } } });
   }

@@ -50,7 +50,8 @@ const seed = Number(opt('seed', '1'));
 const out = opt('out', `mnist-${modelName}.safetensors`);
 const maxSteps = Number(opt('steps', '0')); // > 0: stop each epoch after this many batches (quick checks)
 
-const adapter = await wc.init();
+// Dawn rounds timestamps to ~65 us unless told not to; the autotuner times kernels shorter than that.
+const adapter = await wc.init({ dawnFlags: ['disable-dawn-features=timestamp_quantization'] });
 console.log(`adapter: ${adapter.description || adapter.device} (${adapter.vendor}/${adapter.architecture})`);
 const adapterSlug = [adapter.vendor, adapter.architecture, adapter.device].filter(Boolean).join('-').replace(/[^A-Za-z0-9._-]+/g, '_') || 'adapter';
 const tuningFile = path.join(path.dirname(out), `tuning-${adapterSlug}.json`);

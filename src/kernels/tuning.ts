@@ -46,6 +46,8 @@ const FORMAT = 'webgpu-cnn-tuning/1';
 export const MAX_CANDIDATES = 6;
 /** rounds of timing per shape class (the second only within the budget) */
 const ROUNDS = 2;
+/** a candidate must be this much faster than the default to replace it */
+const MARGIN = 0.03;
 /** GPU time one shape class may spend on timing candidates, in milliseconds */
 const DEFAULT_BUDGET_MS = 40;
 
@@ -148,7 +150,8 @@ function startRound<C>(key: string, trial: Trial, candidates: Candidate<C>[], na
 
 function report(key: string, trial: Trial, fallback: string, name: string, ms: number): void {
   if (trials.get(key) !== trial) return; // cleared or imported meanwhile
-  if (Number.isFinite(ms) && ms > 0) {
+  // 0 is a real reading where timestamps are quantized (Dawn rounds to ~65 us unless told not to)
+  if (Number.isFinite(ms) && ms >= 0) {
     trial.samples.set(name, [...(trial.samples.get(name) ?? []), ms]);
     trial.spentMs += ms;
   }
@@ -156,6 +159,10 @@ function report(key: string, trial: Trial, fallback: string, name: string, ms: n
   if (trial.round >= ROUNDS || trial.spentMs >= budgetMs) decide(key, trial, fallback);
 }
 
+/**
+ * The fastest candidate by its best sample, unless it beats the default by less than MARGIN: timing noise (and
+ * quantized timestamps, which read equal) must not swap a kernel for one that is no faster.
+ */
 function decide(key: string, trial: Trial, fallback: string): void {
   const ms: Record<string, number> = {};
   let variant = fallback;
@@ -163,6 +170,7 @@ function decide(key: string, trial: Trial, fallback: string): void {
     ms[name] = Math.min(...samples);
     if (ms[variant] === undefined || ms[name] < ms[variant]) variant = name;
   }
+  if (ms[fallback] !== undefined && !(ms[variant] < (1 - MARGIN) * ms[fallback])) variant = fallback;
   trials.delete(key);
   table.set(key, { variant, ms });
   version++;

@@ -98,6 +98,20 @@ describe('the tuner, with a fake timing source', () => {
     expect(wc.tuning.lastVariant('conv.forward')).toBe(names[1]);
   });
 
+  it('keeps the default unless a candidate is clearly faster (quantized timestamps read 0 for all)', async () => {
+    for (const times of [Object.fromEntries(names.map((n) => [n, 0])), Object.fromEntries(names.map((n, i) => [n, i === 1 ? 0.99 : 1]))]) {
+      wc.tuning.clear();
+      const fake = fakeTiming(times);
+      wc.tuning.setTimingSource(fake.source);
+      wc.tuning.enable(true);
+      for (let i = 0; i < 3; i++) {
+        await call();
+        await fake.flush();
+      }
+      expect(Object.values(wc.tuning.export().entries).map((e) => e.variant)).toEqual(['default']);
+    }
+  });
+
   it('exports and imports the table, and runs an imported winner without timing', async () => {
     const fake = fakeTiming({});
     wc.tuning.setTimingSource(fake.source);

@@ -1,7 +1,9 @@
 /**
  * Launchers for shaders/conv.wgsl, implicit-GEMM convolution: forward, input gradient and weight gradient, each
  * one GEMM over all images at once with the B operand gathered from NCHW tensors (no im2col buffer). They never
- * touch the autograd tape; src/ops/conv2d.ts decides when to use them.
+ * touch the autograd tape; src/ops/conv2d.ts decides when to use them. Each direction has candidate variants
+ * (tile sets, grad_weight's split counts, grad_input's phase decomposition) among which the autotuner
+ * (tuning.ts) picks per shape class; untuned, pickConvTiles' choice runs.
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';

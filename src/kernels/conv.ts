@@ -211,12 +211,12 @@ export function convCandidates(kind: ConvKernel, g: ConvGeometry): Candidate<Con
       const phaseTiles = small ? '8x8 r4x4 k8' : '16x16 r4x4 k8';
       list.push({ name: 'phases', config: { phases: true } }, { name: `phases ${phaseTiles}`, config: { phases: true, tiles: tiles(phaseTiles) } });
     }
+    if (gemm.K <= SHORT_K) list.push({ name: 'default k4', config: { tiles: { tileK: 4 } } });
     for (const [name, set] of Object.entries(TILE_SETS)) {
       if (set.when === 'small' && !small) continue;
       if (set.when === 'wide' && grid(set as ConvTiles) < WIDE_BLOCKS) continue;
       list.push({ name, config: { tiles: tiles(name) } });
     }
-    if (gemm.K <= SHORT_K) list.push({ name: 'default k4', config: { tiles: { tileK: 4 } } });
   }
   const seen = new Set<string>();
   return list.filter(({ config }) => {

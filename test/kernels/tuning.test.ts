@@ -201,4 +201,15 @@ describe('matmul candidates, pinned through the tuner', () => {
     expect(convShapeClass('forward', g)).toBe('M64 N16384 K1024 k5x5 s1x1');
     for (const kind of ['forward', 'grad_input', 'grad_weight'] as const) expect(convCandidates(kind, g).length).toBeLessThanOrEqual(MAX_CANDIDATES);
   });
+
+  it('offers conv variants where they can pay: phases when strided, small blocks for small grids, wide ones for big, 4-deep steps for a short K', () => {
+    const names = (kind: 'forward' | 'grad_input', x: number[], w: number[], stride = 1) =>
+      convCandidates(kind, convGeometry(x, w, { stride, padding: (w[2] - 1) / 2 })).map((c) => c.name);
+    expect(names('grad_input', [32, 64, 32, 32], [64, 64, 3, 3], 2).slice(0, 3)).toEqual(['default', 'phases', 'phases 8x8 r4x4 k8']);
+    expect(names('grad_input', [32, 64, 32, 32], [64, 64, 3, 3])).not.toContain('phases');
+    expect(names('grad_input', [64, 32, 14, 14], [64, 32, 5, 5])).toContain('8x8 r4x4 k8');
+    expect(names('forward', [256, 64, 32, 32], [64, 64, 3, 3])).toContain('32x8 r8x8 k16');
+    expect(names('forward', [256, 64, 32, 32], [64, 64, 3, 3])).not.toContain('8x8 r4x4 k8');
+    expect(names('forward', [64, 1, 28, 28], [32, 1, 5, 5])).toContain('default k4');
+  });
 });

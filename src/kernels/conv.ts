@@ -7,7 +7,7 @@
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
-import { choose, MAX_CANDIDATES, pow2, type Candidate } from './tuning';
+import { choose, MAX_CANDIDATES, pow2, remember, type Candidate } from './tuning';
 
 /** A convolution's shape: x [N, C, H, W], w [O, C/groups, KH, KW], out [N, O, P, Q]. */
 export interface ConvGeometry {
@@ -237,8 +237,10 @@ export function convShapeClass(kind: ConvKernel, g: ConvGeometry): string {
 /** The variant for this call: the default under setConvTiles (benchmarks sweep tiles that way), else the tuner's. */
 function variantFor(kind: ConvKernel, g: ConvGeometry, measure: (v: ConvVariant) => void): ConvVariant {
   if (tilesOverride) return {};
-  return choose(`conv.${kind}`, convShapeClass(kind, g), convCandidates(kind, g), measure);
+  const offer = remember(offers, `${kind} ${JSON.stringify(g)}`, () => ({ shapeClass: convShapeClass(kind, g), candidates: convCandidates(kind, g) }));
+  return choose(`conv.${kind}`, offer.shapeClass, offer.candidates, measure);
 }
+const offers = new Map<string, { shapeClass: string; candidates: Candidate<ConvVariant>[] }>();
 
 /** out[n, o, p, q] = sum_{c,i,j} w[o, c, i, j] x[n, c, p*SH-PH+i*DH, q*SW-PW+j*DW] (+ bias[o], ReLU). */
 export function convForward(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean): Tensor {

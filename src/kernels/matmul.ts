@@ -8,7 +8,10 @@ import { runtime } from '../gpu/runtime';
 import { copyElements, permuteKernel } from './elementwise';
 import { sumKernel } from './reduce';
 import { CPU_MATMUL, GPU_MATMUL, matmulCandidates, matmulShapeClass, planGemm, type GemmPlan, type GemmProblem, type MatmulConfig, type TransposeStep } from './matmul-plan';
-import { choose } from './tuning';
+import { choose, remember } from './tuning';
+
+/** each exact problem's shape class and candidates (see `remember`) */
+const offers = new Map<string, { shapeClass: string; candidates: Array<{ name: string; config: MatmulConfig }> }>();
 
 export type { GemmProblem, MatmulConfig } from './matmul-plan';
 
@@ -36,10 +39,16 @@ export interface GemmTensors {
  * setMatmulConfig, else the autotuner's choice for the problem's shape class (the adapter's default untuned).
  */
 export function gemm(a: Tensor, b: Tensor, problem: GemmProblem, tensors: GemmTensors = {}): Tensor {
-  const config = override ?? choose('matmul', matmulShapeClass(problem), matmulCandidates(problem, runtime().adapter.cpu),
+  const config = override ?? tunedConfig(problem,
     // a candidate's run writes a product of its own (from offset 0), dropped once recorded
     (cfg) => runGemm(planGemm({ ...problem, offsetC: 0 }, cfg), a, b, { bias: tensors.bias }).dispose());
   return runGemm(planGemm(problem, config), a, b, tensors);
+}
+
+function tunedConfig(problem: GemmProblem, measure: (cfg: MatmulConfig) => void): MatmulConfig {
+  const cpu = runtime().adapter.cpu;
+  const offer = remember(offers, `${cpu} ${JSON.stringify(problem)}`, () => ({ shapeClass: matmulShapeClass(problem), candidates: matmulCandidates(problem, cpu) }));
+  return choose('matmul', offer.shapeClass, offer.candidates, measure);
 }
 
 export function runGemm(plan: GemmPlan, a: Tensor, b: Tensor, { out, bias }: GemmTensors = {}): Tensor {

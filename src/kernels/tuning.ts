@@ -241,6 +241,20 @@ export const tuning = {
   },
 };
 
+/**
+ * `make()` remembered under `key` in `cache`: launchers keep each exact shape's class and candidate list, since a
+ * training step asks for the same ones every step and listing them is not free (emptied past 512 shapes).
+ */
+export function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= 512) cache.clear();
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 /** v rounded up to a power of two: shape classes bucket sizes this way */
 export function pow2(v: number): number {
   return 2 ** Math.ceil(Math.log2(Math.max(v, 1)));

@@ -111,16 +111,23 @@ export const ours = {
     const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
     const x = wc.randn([batch, 1, 28, 28], { seed: 5 });
     const labels = labelsFor(batch);
+    const step = (input) => {
+      const loss = wc.scope(() => wc.crossEntropy(model.forward(input), labels));
+      loss.backward();
+      opt.step();
+      opt.zeroGrad();
+      return loss;
+    };
+    // The step as fit runs it: compiled, so that after its first calls it replays one command buffer
+    // (builds of the library before compileStep run it op by op).
+    const compiled = wc.compileStep ? wc.compileStep(step) : step;
     return {
       // the loss; the updated parameters are waited for by wc.sync(), which waits for all work submitted
       call() {
-        const loss = wc.scope(() => wc.crossEntropy(model.forward(x), labels));
-        loss.backward();
-        opt.step();
-        opt.zeroGrad();
-        return [loss];
+        return [compiled(x)];
       },
       dispose() {
+        compiled.dispose?.();
         opt.dispose();
         model.parameters().forEach((p) => p.dispose());
         x.dispose();

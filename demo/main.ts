@@ -242,6 +242,7 @@ async function train(config: TrainConfig): Promise<void> {
         case 'done': {
           const { step, seconds, stopped, accuracy } = message;
           takeWeights(message.weights);
+          saveTuning(message.tuning);
           stat('time', clock(seconds), seconds);
           $('progress-bar').style.width = '100%';
           status(`${stopped ? 'Stopped' : 'Done'} after ${step} steps in ${clock(seconds)}` +
@@ -259,8 +260,29 @@ async function train(config: TrainConfig): Promise<void> {
       handled = handled.then(() => onMessage(message)).catch(reject);
     };
     trainingWorker().onerror = (e) => reject(new Error(`the training worker failed: ${e.message}`));
-    tell({ type: 'train', config, seed: SEED, lossEvery, probeSize: PROBE_SIZE });
+    tell({ type: 'train', config, seed: SEED, lossEvery, probeSize: PROBE_SIZE, tuning: savedTuning() });
   });
+}
+
+/** Where the page keeps the autotuner's winners (wc.tuning), so that a later visit skips timing kernels. */
+const TUNING_KEY = 'webgpu-cnn-tuning';
+
+/** The saved table, which the training worker imports (it, not the page, runs the kernels it times). */
+function savedTuning(): unknown {
+  try {
+    const saved = localStorage.getItem(TUNING_KEY);
+    return saved ? JSON.parse(saved) : null;
+  } catch {
+    return null; // storage that is off, or not JSON
+  }
+}
+
+function saveTuning(table: unknown): void {
+  try {
+    localStorage.setItem(TUNING_KEY, JSON.stringify(table));
+  } catch {
+    // storage full or off: the next visit tunes again
+  }
 }
 
 async function loadWeights(file: File): Promise<void> {

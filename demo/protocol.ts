@@ -9,7 +9,7 @@ import type { TrainConfig } from './controls';
 
 /** What the page asks of the worker. */
 export type ToWorker =
-  | { type: 'train'; config: TrainConfig; seed: number; lossEvery: number; probeSize: number }
+  | { type: 'train'; config: TrainConfig; seed: number; lossEvery: number; probeSize: number; tuning: unknown }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' };
@@ -23,5 +23,5 @@ export type FromWorker =
   /** the last batch of an epoch is done and the test digits are being evaluated */
   | { type: 'evaluating'; epoch: number }
   | { type: 'epoch'; epoch: number; step: number; trainLoss: number; validation: wc.Evaluation; weights: Uint8Array }
-  | { type: 'done'; step: number; seconds: number; stopped: boolean; accuracy: number | null; weights: Uint8Array }
+  | { type: 'done'; step: number; seconds: number; stopped: boolean; accuracy: number | null; weights: Uint8Array; tuning: unknown }
   | { type: 'error'; message: string };

@@ -5,8 +5,11 @@
 //   npm run train                         tiny CNN, the default, sized to finish in minutes on a CPU adapter
 //   npm run train -- --model lenet --epochs 3     bigger models for machines with a GPU: small, lenet, bn-residual
 //   options: --epochs N --batch N --lr X --seed N --out FILE
+// The autotuner's winners (wc.tuning) are kept in tuning-<adapter>.json beside the weights: read at the start
+// when present, written at the end, so a second run on the same GPU times no kernels.
 // The models and their names are the demo page's (demo/models.ts), so the page loads the weights written here.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import * as wc from '../dist/webgpu-cnn.js';
 import { zoo } from './zoo.mjs';
@@ -29,8 +32,17 @@ const seed = Number(opt('seed', '1'));
 const out = opt('out', `mnist-${modelName}.safetensors`);
 const maxSteps = Number(opt('steps', '0')); // > 0: stop each epoch after this many batches (quick checks)
 
-const adapter = await wc.init();
+// Dawn rounds timestamps to ~65 us unless told not to; the autotuner times kernels shorter than that.
+const adapter = await wc.init({ dawnFlags: ['disable-dawn-features=timestamp_quantization'] });
 console.log(`adapter: ${adapter.description || adapter.device} (${adapter.vendor}/${adapter.architecture})`);
+const adapterSlug = [adapter.vendor, adapter.architecture, adapter.device].filter(Boolean).join('-').replace(/[^A-Za-z0-9._-]+/g, '_') || 'adapter';
+const tuningFile = path.join(path.dirname(out), `tuning-${adapterSlug}.json`);
+try {
+  wc.tuning.import(JSON.parse(await readFile(tuningFile, 'utf8')));
+  console.log(`kernel tuning read from ${tuningFile}`);
+} catch (e) {
+  if (e.code !== 'ENOENT') console.warn(`ignoring ${tuningFile}: ${e.message}`);
+}
 const t0 = performance.now();
 const { train, test } = await wc.data.mnist();
 console.log(`MNIST: ${train.length} train / ${test.length} test digits, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -82,4 +94,8 @@ const total = (performance.now() - t0) / 1000;
 console.log(`final test accuracy ${(100 * final.accuracy).toFixed(2)}% on ${test.length} digits; ${total.toFixed(1)} s in all`);
 await writeFile(out, await wc.io.saveSafetensors(model, { model: modelName, accuracy: final.accuracy.toFixed(4) }));
 console.log(`weights written to ${out}`);
+if (wc.tuning.enabled) {
+  await writeFile(tuningFile, JSON.stringify(wc.tuning.export(), null, 1));
+  console.log(`kernel tuning written to ${tuningFile}`);
+}
 process.exit(0);

@@ -39,9 +39,17 @@ worker.onmessage = ({ data: message }) => {
   }
 };
 
-async function train({ config, seed, lossEvery, probeSize }: Extract<ToWorker, { type: 'train' }>): Promise<void> {
+async function train({ config, seed, lossEvery, probeSize, tuning }: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   started ??= wc.init();
   await started;
+  // The autotuner's winners from an earlier visit (the page keeps them): known kernels are not timed again.
+  if (tuning) {
+    try {
+      wc.tuning.import(tuning as Parameters<typeof wc.tuning.import>[0]);
+    } catch (e) {
+      console.warn('ignoring the saved tuning table:', e);
+    }
+  }
   const data = await loadMnist();
   wc.manualSeed(seed);
   const model = MODELS[config.model].make();
@@ -93,7 +101,7 @@ async function train({ config, seed, lossEvery, probeSize }: Extract<ToWorker, {
     });
     const seconds = (performance.now() - startedAt - pausedFor) / 1000;
     const accuracy = history[history.length - 1]?.validation?.accuracy ?? null;
-    post({ type: 'done', step, seconds, stopped: stopRequested, accuracy, weights: await wc.io.saveSafetensors(model) });
+    post({ type: 'done', step, seconds, stopped: stopRequested, accuracy, weights: await wc.io.saveSafetensors(model), tuning: wc.tuning.export() });
   } finally {
     model.dispose();
     optimizer.dispose();

@@ -25,6 +25,7 @@ export { reshape, flatten } from './ops/reshape';
 export { transpose } from './ops/transpose';
 export { conv2d, type Conv2dOptions } from './ops/conv2d';
 export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
+export { tuning, type TuningTable, type TuningEntry, type TimingSource } from './kernels/tuning';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';
 export { avgPool2d } from './ops/avgpool2d';

@@ -4,7 +4,7 @@
  * Uploads made while work is pending go through the same encoder so that they land in recording order.
  */
 
-import type { Profiler } from './timestamps';
+import type { Profiler, TimestampQueries } from './timestamps';
 import { notWhileRecording, type Recorder } from './recorder';
 
 export class CommandBatch {
@@ -28,6 +28,13 @@ export class CommandBatch {
   private lastKernel = '';
   /** settles when the error scopes of every submit so far have been read (a chain: nothing piles up) */
   private scopes: Promise<unknown> = Promise.resolve();
+  /**
+   * set by Runtime.timed() while it records a candidate kernel for the autotuner: each dispatch then runs in a
+   * pass of its own whose duration goes to `sink` (and not to an open profile, which times the real work only)
+   */
+  timing: { queries: TimestampQueries; sink: (ns: number) => void; dispatches: number } | null = null;
+  /** the timing query sets in use since the last submit */
+  private timedQueries = new Set<TimestampQueries>();
 
   constructor(
     private device: GPUDevice,
@@ -58,15 +65,25 @@ export class CommandBatch {
 
   dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1, kernel = pipeline.label): void {
     this.lastKernel = kernel;
-    if (this.profiler) {
+    const own = this.timing !== null || this.profiler !== null;
+    if (own) {
       this.endPass();
-      this.pass = this.getEncoder().beginComputePass({ timestampWrites: this.profiler.timestampWrites(pipeline.label) });
+      let timestampWrites: GPUComputePassTimestampWrites;
+      if (this.timing) {
+        timestampWrites = this.timing.queries.writes(this.timing.sink);
+        this.timing.dispatches++;
+        this.timedQueries.add(this.timing.queries);
+      } else {
+        timestampWrites = this.profiler!.timestampWrites(pipeline.label);
+        this.timedQueries.add(this.profiler!.queries);
+      }
+      this.pass = this.getEncoder().beginComputePass({ timestampWrites });
     }
     this.pass ??= this.getEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
-    if (this.profiler) this.endPass();
+    if (own) this.endPass();
     if (++this.dispatches >= this.maxDispatches || this.perDispatch) this.flush();
   }
 
@@ -111,7 +128,9 @@ export class CommandBatch {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
-    this.profiler?.resolve(this.encoder);
+    const timed = [...this.timedQueries];
+    this.timedQueries.clear();
+    for (const q of timed) q.resolve(this.encoder);
     const what = this.perDispatch && this.dispatches === 1 ? `kernel ${this.lastKernel}` : `a batch of ${this.dispatches} dispatches`;
     // Commands are validated at finish() and submit(): an invalid one makes the GPU skip the whole batch.
     this.device.pushErrorScope('validation');
@@ -123,7 +142,7 @@ export class CommandBatch {
       () => {}, // the device was lost: reported by the runtime
     );
     this.scopes = Promise.all([this.scopes, scope]);
-    this.profiler?.submitted();
+    for (const q of timed) q.submitted();
     this.encoder = null;
     this.dispatches = 0;
     this.submits++;

@@ -7,6 +7,7 @@ import { acquireDevice, installNodeGlobals, type AcquiredDevice } from './device
 import { BufferPool } from './buffers';
 import { CommandBatch } from './batch';
 import { PipelineCache, type Constants } from './pipelines';
+import { TimestampQueries } from './timestamps';
 import type { EntryOf, ShaderName } from './shaders';
 import { Recorder } from './recorder';
 import { BindGroupCache, UniformCache, packParams, type ParamValues } from './uniforms';
@@ -46,6 +47,8 @@ export class Runtime {
   readonly maxTensorBytes: { bytes: number; name: string };
   /** debug checks run at each readback before errors are reported (wc.debug.checkNumerics registers one) */
   readonly readbackChecks = new Set<() => Promise<void>>();
+  /** the query sets of `timed`, made on first use */
+  private stopwatch: TimestampQueries | null = null;
 
   constructor(
     readonly device: GPUDevice,
@@ -98,6 +101,45 @@ export class Runtime {
     this.batch.flush();
     await this.device.queue.onSubmittedWorkDone();
     await this.reportErrors();
+  }
+
+  /** The device can time kernels (`timestamp-query`), as `timed` needs. */
+  get canTime(): boolean {
+    return this.device.features.has('timestamp-query');
+  }
+
+  /**
+   * Records what `fn` dispatches, each dispatch in a compute pass of its own with timestamps, and calls `done`
+   * with their summed GPU time in milliseconds once the batch holding them has run: NaN when nothing was
+   * dispatched or the driver reported a pass ending before it began. The autotuner times candidates this way.
+   */
+  timed(fn: () => void, done: (ms: number) => void): void {
+    if (!this.canTime) throw new Error("webgpu-cnn: this device has no 'timestamp-query' feature, so kernels cannot be timed");
+    this.stopwatch ??= new TimestampQueries(this.device, 'tuning');
+    let [received, ns, backwards] = [0, 0, false];
+    let expected = -1;
+    const settle = () => {
+      if (received === expected) done(backwards || expected === 0 ? NaN : ns / 1e6);
+    };
+    const previous = this.batch.timing;
+    const timing = {
+      queries: this.stopwatch,
+      dispatches: 0,
+      sink: (t: number) => {
+        received++;
+        if (t < 0) backwards = true;
+        else ns += t;
+        settle();
+      },
+    };
+    this.batch.timing = timing;
+    try {
+      fn();
+    } finally {
+      this.batch.timing = previous;
+    }
+    expected = timing.dispatches;
+    settle();
   }
 
   /** Throws if the device was lost; call before recording anything. */

@@ -10,14 +10,15 @@
  * uploads with a refresh function. A step that leaves other tensors alive (say, optimiser state created on its
  * first call) still runs, and its survivors are kept, but it is recorded again on the next call.
  */
-import { Tensor, adopt, empty, type Storage } from '../tensor';
+import { Tensor, adopt, empty, uploaded, type Storage } from '../tensor';
 import { runtime, type Runtime } from '../gpu/runtime';
+import { kernelChoices } from '../gpu/choices';
 import { isVirtual, type BufferHolder, type VirtualBuffer } from '../gpu/recorder';
 import { formatShape } from '../shape';
 import { StepPlan, type InputSource } from './step-plan';
 
 /** An input of a compiled step: a tensor, or CPU values with their shape. */
-export type StepInput = Tensor | { data: Float32Array | Uint32Array | Int32Array; shape: readonly number[] };
+export type StepInput = Tensor | { data: Float32Array; shape: readonly number[] };
 
 export interface CompileOptions {
   /** what besides the input shapes decides the plan: a different string records the step again */
@@ -28,8 +29,8 @@ export interface CompileOptions {
 
 export interface CompiledStep {
   (...inputs: StepInput[]): Tensor;
-  /** how the latest call ran: 'recorded' (a new plan), 'replayed', or 'once' (recorded, not kept) */
-  readonly last: 'recorded' | 'replayed' | 'once' | null;
+  /** how the latest call ran: 'recorded' (a new plan), 'replayed', 'once' (recorded, not kept) or 'eager' */
+  readonly last: 'recorded' | 'replayed' | 'once' | 'eager' | null;
   /** the plan of the latest call's key, with its memory (null before the first call) */
   readonly plan: { bytes: number; eagerBytes: number; dispatches: number } | null;
   /** frees every plan */
@@ -39,13 +40,15 @@ export interface CompiledStep {
 export function compileStep(fn: (...inputs: Tensor[]) => Tensor, options: CompileOptions = {}): CompiledStep {
   const plans = new Map<string, { plan: StepPlan; shape: readonly number[] }>();
   const maxPlans = options.maxPlans ?? 4;
+  const ranEagerly = new Set<string>();
   let last: CompiledStep['last'] = null;
   let lastPlan: StepPlan | null = null;
 
   const step = (...inputs: StepInput[]): Tensor => {
     const rt = runtime();
     const shapes = inputs.map(shapeOf);
-    const key = `${shapes.map(formatShape).join(';')}|${options.key?.() ?? ''}`;
+    // Kernel choices (the autotuner's winners, configuration setters) are baked into a plan: part of its key.
+    const key = `${shapes.map(formatShape).join(';')}|${kernelChoices.version}|${options.key?.() ?? ''}`;
     const hit = plans.get(key);
     if (hit?.plan.valid) {
       plans.delete(key);
@@ -56,6 +59,13 @@ export function compileStep(fn: (...inputs: Tensor[]) => Tensor, options: Compil
       return adopt(hit.shape, out, rt);
     }
     if (hit) plans.delete(key);
+    // While the autotuner may still time kernels, a shape's first call runs op by op: timing needs real tensors.
+    const shapeKey = shapes.map(formatShape).join(';');
+    if (kernelChoices.tuning() && !ranEagerly.has(shapeKey)) {
+      ranEagerly.add(shapeKey);
+      last = 'eager';
+      return runEagerly(fn, inputs);
+    }
     const { plan, result, survivors } = record(rt, fn, shapes);
     lastPlan = plan;
     const [out, ...kept] = plan.run(inputs.map(sourceOf), true);
@@ -115,6 +125,16 @@ function record(rt: Runtime, fn: (...inputs: Tensor[]) => Tensor, shapes: Array<
   const plan = new StepPlan(rt, rec, slots, [out, ...others]);
   const survivors: BufferHolder[][] = others.map((v) => rec.holders.get(v) ?? []);
   return { plan, result, survivors };
+}
+
+/** fn on real tensors, op by op; inputs given as CPU values become tensors for the call. */
+function runEagerly(fn: (...inputs: Tensor[]) => Tensor, inputs: StepInput[]): Tensor {
+  const made = inputs.map((i) => (i instanceof Tensor ? null : uploaded(i.shape, i.data)));
+  try {
+    return fn(...inputs.map((i, k) => made[k] ?? (i as Tensor)));
+  } finally {
+    made.forEach((t) => t?.dispose());
+  }
 }
 
 /** The result of the recorded call gets the real buffer that the first run filled. */

@@ -5,6 +5,7 @@
  */
 let version = 0;
 let tuningActive = (): boolean => false;
+let timingNow = (): boolean => false;
 
 export const kernelChoices = {
   get version(): number {
@@ -18,8 +19,13 @@ export const kernelChoices = {
   tuning(): boolean {
     return tuningActive();
   },
-  /** The autotuner says how to tell whether it is on. */
-  reportTuning(active: () => boolean): void {
+  /** Whether candidates are being timed now: their winners are still to come. */
+  timing(): boolean {
+    return timingNow();
+  },
+  /** The autotuner says how to tell whether it is on, and whether it is timing. */
+  reportTuning(active: () => boolean, timing: () => boolean): void {
     tuningActive = active;
+    timingNow = timing;
   },
 };

@@ -59,9 +59,10 @@ export function compileStep(fn: (...inputs: Tensor[]) => Tensor, options: Compil
       return adopt(hit.shape, out, rt);
     }
     if (hit) plans.delete(key);
-    // While the autotuner may still time kernels, a shape's first call runs op by op: timing needs real tensors.
+    // While the autotuner may still time kernels (a shape's first call, and until the winners are in), calls run
+    // op by op: timing needs real tensors, and a plan recorded before the winners would only be recorded again.
     const shapeKey = shapes.map(formatShape).join(';');
-    if (kernelChoices.tuning() && !ranEagerly.has(shapeKey)) {
+    if (kernelChoices.tuning() && (!ranEagerly.has(shapeKey) || kernelChoices.timing())) {
       ranEagerly.add(shapeKey);
       last = 'eager';
       return runEagerly(fn, inputs);

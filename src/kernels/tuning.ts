@@ -89,7 +89,7 @@ function isOn(): boolean {
   if (timing === gpuTiming && !rt.canTime) return false;
   return enabled ?? !rt.adapter.cpu;
 }
-kernelChoices.reportTuning(isOn);
+kernelChoices.reportTuning(isOn, () => isOn() && trials.size > 0);
 
 /**
  * The candidate a launcher runs for this call, in `family` and `shapeClass`: the forced one, the class's

@@ -119,3 +119,32 @@ it('memory stays flat over 1,000 replayed steps, and the plan holds less than an
   model.parameters().forEach((p) => p.dispose());
   opt.dispose();
 }, 120_000);
+
+it('with the autotuner on, a compiled step runs op by op until the winners are in, then records them and replays', async () => {
+  // Timings come back at once (a fake source): each candidate gets a time by its name's length.
+  wc.tuning.setTimingSource({ time: (name, run, done) => { run(); done(1 + name.length / 100); } });
+  wc.tuning.enable(true);
+  try {
+    wc.manualSeed(9);
+    const model = models().tiny.make();
+    const opt = new wc.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const step = compiledTrainStep(model, opt);
+    const modes: Array<string | null> = [];
+    for (let s = 0; s < 6; s++) {
+      const { images, labels } = batchOf(2, s);
+      wc.trainStep(model, opt, images, labels, [2, 1, 28, 28]).dispose();
+      modes.push(step.last);
+    }
+    const eager = modes.filter((m) => m === 'eager').length;
+    expect(eager).toBeGreaterThanOrEqual(1);
+    expect(modes.slice(0, eager).every((m) => m === 'eager')).toBe(true); // op by op first, while timing
+    expect(modes.slice(eager)).toEqual(['recorded', ...Array(5 - eager).fill('replayed')]);
+    expect(Object.keys(wc.tuning.export().entries).length).toBeGreaterThan(0); // winners were decided
+    model.parameters().forEach((p) => p.dispose());
+    opt.dispose();
+  } finally {
+    wc.tuning.setTimingSource(null);
+    wc.tuning.enable(null);
+    wc.tuning.clear();
+  }
+});

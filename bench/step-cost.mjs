@@ -12,6 +12,9 @@ const { values: opt } = parseArgs({
 });
 const steps = Number(opt.steps);
 const adapter = await wc.init({ dawnFlags: ['disable-dawn-features=timestamp_quantization'] });
+// The default kernels throughout: the autotuner would pick others between the two runs (its first, eager steps
+// time candidates), and the losses compared below would differ by rounding, not by replay.
+wc.tuning?.enable(false);
 const models = zoo(wc.nn);
 const runs = (opt.models ?? 'tiny,small,lenet,bn-residual').split(',').map((name) => ({ name, batch: Number(opt.batch ?? (name === 'lenet' ? 8 : 32)) }));
 if (!adapter.cpu && !opt.batch) runs.push({ name: 'lenet', batch: 64 }, { name: 'lenet', batch: 256 });

@@ -79,6 +79,14 @@ export class BufferPool {
     return buffer;
   }
 
+  /** Empties the free lists and returns their buffers, for the caller to destroy once pending work is submitted. */
+  trim(): GPUBuffer[] {
+    const dropped = [...this.free.values()].flat();
+    this.free.clear();
+    this.stats.bytesPooled = 0;
+    return dropped;
+  }
+
   release(buffer: GPUBuffer): void {
     this.recorder?.release(buffer);
     if (isVirtual(buffer)) return;

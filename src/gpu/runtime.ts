@@ -96,6 +96,15 @@ export class Runtime {
     this.batch.recorder = null;
   }
 
+  /**
+   * Gives the pool's free buffers back to the device (after the work recorded so far): a step plan is about to
+   * hold its own, and what eager steps left in the pool would only add to the peak.
+   */
+  trimPool(): void {
+    const dropped = this.pool.trim();
+    this.batch.onSubmit(() => dropped.forEach((b) => b.destroy()));
+  }
+
   /** Submits what is recorded and resolves once the GPU has finished all work submitted so far. */
   async sync(): Promise<void> {
     this.batch.flush();

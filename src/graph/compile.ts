@@ -123,6 +123,7 @@ function record(rt: Runtime, fn: (...inputs: Tensor[]) => Tensor, shapes: Array<
   }
   const out = result.buffer as unknown as VirtualBuffer;
   const others = rec.made.filter((v) => !rec.released.has(v) && v !== out);
+  rt.trimPool();
   const plan = new StepPlan(rt, rec, slots, [out, ...others]);
   const survivors: BufferHolder[][] = others.map((v) => rec.holders.get(v) ?? []);
   return { plan, result, survivors };

@@ -60,6 +60,8 @@ interface Trial {
   outstanding: number;
   spentMs: number;
   samples: Map<string, number[]>;
+  /** the candidates' pipelines are still being built in the background */
+  warming: boolean;
 }
 
 let enabled: boolean | null = null;
@@ -121,13 +123,29 @@ export function choose<C>(family: string, shapeClass: string, candidates: Candid
   const timed = candidates.slice(0, MAX_CANDIDATES);
   let trial = trials.get(key);
   if (!trial) {
-    trial = { round: 0, outstanding: 0, spentMs: 0, samples: new Map() };
+    trial = { round: 0, outstanding: 0, spentMs: 0, samples: new Map(), warming: false };
     trials.set(key, trial);
-    startRound(key, trial, timed, timed.map((c) => c.name), measure);
-  } else if (trial.outstanding === 0) {
-    startRound(key, trial, timed, secondRound(trial, timed), measure);
+    // On a GPU the candidates' pipelines are built in the background first: compiling them on this call would
+    // stall it (seconds, for a model's first step); they are timed on a call after they are ready.
+    if (timing === gpuTiming) warmCandidates(trial, timed, measure);
   }
+  if (trial.warming || trial.outstanding > 0) return pick(fallback);
+  startRound(key, trial, timed, trial.round === 0 ? timed.map((c) => c.name) : secondRound(trial, timed), measure);
   return pick(fallback);
+}
+
+function warmCandidates<C>(trial: Trial, candidates: Candidate<C>[], measure: (config: C) => void): void {
+  const rt = runtime();
+  trial.warming = true;
+  rt.warming = true;
+  try {
+    for (const c of candidates) measure(c.config);
+  } finally {
+    rt.warming = false;
+  }
+  void rt.pipelines.warmed().then(() => {
+    trial.warming = false;
+  });
 }
 
 /** The candidates that timed, fastest first, as many as the rest of the budget allows at their first time. */

@@ -101,7 +101,15 @@ async function train({ config, seed, lossEvery, probeSize, tuning }: Extract<ToW
     });
     const seconds = (performance.now() - startedAt - pausedFor) / 1000;
     const accuracy = history[history.length - 1]?.validation?.accuracy ?? null;
-    post({ type: 'done', step, seconds, stopped: stopRequested, accuracy, weights: await wc.io.saveSafetensors(model), tuning: wc.tuning.export() });
+    post({
+      type: 'done',
+      step,
+      seconds,
+      stopped: stopRequested,
+      accuracy,
+      weights: await wc.io.saveSafetensors(model),
+      tuning: wc.tuning.export(),
+    });
   } finally {
     model.dispose();
     optimizer.dispose();

@@ -6,14 +6,12 @@
 import { describeValue, tensor, type Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
 import { add } from '../ops/add';
-import { crossEntropy } from '../ops/crossentropy';
-import { scope } from '../tensor';
 import type { LRScheduler } from '../optim/schedules';
 import { batches, checkDataset, epochOrder, seededRandom, type Dataset } from '../data/dataset';
 import { Module } from '../nn/module';
 import { Optimizer } from '../optim/optimizer';
 import { evaluate, type Evaluation } from './evaluate';
-import { compiledTrainStep } from './step';
+import { compiledTrainStep, lossAndUpdate } from './step';
 import { compile } from './warmup';
 import { nonFinite } from './numbers';
 
@@ -163,17 +161,6 @@ export function trainStep(
     }
     return compiledTrainStep(model, optimizer)({ data: images, shape }, { data: Float32Array.from(labels), shape: [labels.length] });
   }
-  const loss = scope(() => crossEntropy(model.forward(tensor(images, shape)), labels));
-  try {
-    loss.backward();
-    optimizer.step();
-  } catch (e) {
-    loss.dispose();
-    throw e;
-  } finally {
-    optimizer.zeroGrad();
-  }
-  // The loss's graph is released by backward; what is left is a plain scalar.
-  return loss;
+  return lossAndUpdate(model, optimizer, () => tensor(images, shape), labels);
 }
 

@@ -30,6 +30,24 @@ function stateKey(model: Module, optimizer: Optimizer): string {
   return `${modes.join('')}|${params.join(',')}|${optimizer.maxGradNorm}`;
 }
 
+/**
+ * Forward, cross-entropy, backward and the optimiser's update; returns the batch's mean loss, a GPU scalar whose
+ * graph backward has released. `input` is made inside the scope that frees the forward pass's intermediates.
+ */
+export function lossAndUpdate(model: Module, optimizer: Optimizer, input: () => Tensor, labels: Tensor | Int32Array): Tensor {
+  const loss = scope(() => crossEntropy(model.forward(input()), labels));
+  try {
+    loss.backward();
+    optimizer.step();
+  } catch (e) {
+    loss.dispose();
+    throw e;
+  } finally {
+    optimizer.zeroGrad();
+  }
+  return loss;
+}
+
 /** The compiled step of this model and optimiser (made on first use). */
 export function compiledTrainStep(model: Module, optimizer: Optimizer): CompiledStep {
   let byOptimizer = compiled.get(model);
@@ -37,19 +55,7 @@ export function compiledTrainStep(model: Module, optimizer: Optimizer): Compiled
   let step = byOptimizer.get(optimizer);
   if (!step) {
     step = compileStep(
-      (x, labels) => {
-        const loss = scope(() => crossEntropy(model.forward(x), labels));
-        try {
-          loss.backward();
-          optimizer.step();
-        } catch (e) {
-          loss.dispose();
-          throw e;
-        } finally {
-          optimizer.zeroGrad();
-        }
-        return loss;
-      },
+      (x, labels) => lossAndUpdate(model, optimizer, () => x, labels),
       { key: () => stateKey(model, optimizer) },
     );
     byOptimizer.set(optimizer, step);

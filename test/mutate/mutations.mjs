@@ -22,7 +22,7 @@ export const mutations = [
   {
     name: 'loadStateDict writes each key as soon as its shape checks out',
     file: 'src/nn/module.ts',
-    edits: [['      if (!shapeOk) {', '      if (shapeOk) assign(t, v);\n      if (!shapeOk) {']],
+    edits: [['      values.set(t, value);\n', '      values.set(t, value);\n      assign(t, value);\n']],
     tests: ['test/nn/modules.test.ts'],
   },
   {
@@ -73,7 +73,7 @@ export const mutations = [
   {
     name: 'nn.Dropout reuses one mask for every call',
     file: 'src/nn/layers.ts',
-    edits: [['(this.options.seed + this.calls++) >>> 0', '(this.options.seed + 0 * this.calls++) >>> 0']],
+    edits: [['() => (base + this.calls++) >>> 0', '() => (base + 0 * this.calls++) >>> 0']],
     tests: ['test/nn/modules.test.ts'],
   },
   {
@@ -85,7 +85,7 @@ export const mutations = [
   {
     name: 'evaluate weighs the last, partial batch as a full one',
     file: 'src/train/evaluate.ts',
-    edits: [['lossSum += (await loss.data())[0] * batch.size;', 'lossSum += (await loss.data())[0] * batchSize;']],
+    edits: [['      lossSum += batchLoss * batch.size;', '      lossSum += batchLoss * batchSize;']],
     tests: ['test/train/fit.test.ts'],
   },
   {
@@ -218,7 +218,7 @@ export const mutations = [
   {
     name: 'div\'s gradient for b drops the factor a / b (dropped term)',
     file: 'src/ops/div.ts',
-    edits: [["() => unaryKernel(reduceTo(binaryKernel('div', dyOverB, sout, 'MUL'), b.shape), 'NEG'),", "() => unaryKernel(reduceTo(dyOverB, b.shape), 'NEG'),"]],
+    edits: [["() => unaryKernel(reduceTo(binaryKernel('div', dyOverB, sout, 'MUL'), shapeB), 'NEG'),", "() => unaryKernel(reduceTo(dyOverB, shapeB), 'NEG'),"]],
     tests: ['test/ops/elementwise.test.ts'],
   },
   {
@@ -296,7 +296,7 @@ export const mutations = [
   {
     name: 'dispose forgets to give the buffer back (skipped release)',
     file: 'src/tensor.ts',
-    edits: [['    this.#storage.release();\n    this.#storage = null;', '    this.#storage = null;']],
+    edits: [['  hold.storage.release();\n  hold.storage = null;', '  hold.storage = null;']],
     tests: ['test/runtime/memory.test.ts'],
   },
 ];

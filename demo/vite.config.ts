@@ -11,6 +11,8 @@ export default defineConfig({
   base: './',
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
+  // the training worker (worker.ts) is an ES module, like the page
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

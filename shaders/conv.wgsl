@@ -8,13 +8,18 @@
 //   grad_weight  dy                x, as forward                     partial dw         O/G   C/G*KH*KW  N*P*Q
 //
 // The host describes each GEMM by index arithmetic in Params, so one body serves all three:
-//   A[m, k]  = a[g*aGroup + (k / aDiv)*aOuter + k % aDiv + m*aRow]
+//   A[m, k]  = a[aBase + g*aGroup + (k / aDiv)*aOuter + (r / aD2)*aS1 + (r % aD2)*aS2 + m*aRow], r = k % aDiv
 //   B[k, n]  = src[off + (hh / GSH)*GW + ww / GSW] where, splitting k into (k1, k2, k3) by (bD1, bD2) and n into
 //              (n1, n2, n3) by (cD1, cD2): off = k1*bOuter + n1*cOuter + g*cGroup, hh = k2*bH1 + bH0 + n2*cH1 + cH0,
 //              ww = k3*bW1 + bW0 + n3*cW1 + cW0; zero unless 0 <= hh, GSH divides hh and hh / GSH < GH (ww alike).
-//   C[m, n] -> c[s*outSplit + (g*M + m)*outRow + (n / outDiv)*outOuter + n % outDiv]
+//   C[m, n] -> c[s*outSplit + (g*M + m)*outRow + outBase + o1*outOuter + o2*outH + o3*outW], splitting n into
+//              (o1, o2, o3) by (oD1, oD2)
 // where g is the group and s the split of K (grad_weight writes one partial result per split; reduce_splits adds
-// them up).
+// them up). The sub-kernel strides (aD2, aS1, aS2, aBase) and the strided store (outH, outW, outBase) serve the
+// phase decomposition of a strided input gradient: the pixels h = rh + SH*h' of one output phase (rh, rw) only
+// meet the taps i = i0 + t*SI with (rh + PH - i*DH) divisible by SH, so each phase is a dense stride-1 GEMM
+// over a sub-kernel of w, written to every SH-th row and SW-th column of dx, and no zero tap is multiplied.
+// Elsewhere aD2 = aDiv, aS1 = 0, aS2 = 1, oD1 = 1 and outW = 1 give the plain forms.
 //
 // Threads and tiles, as matmul.wgsl's register_tiled: a WG_X x WG_Y workgroup owns a BLOCK_M x BLOCK_N block of
 // one group's C (z = g * splits + s), each invocation REG_M x REG_N outputs in registers, in groups of four rows
@@ -30,12 +35,14 @@ struct Params {
   splits: u32,       // split-K parts per group
   kPerSplit: u32,    // a multiple of TILE_K
   aDiv: u32, aOuter: u32, aRow: u32, aGroup: u32,
+  aD2: u32, aS1: u32, aS2: u32, aBase: u32,
   bD1: u32, bD2: u32, bOuter: u32,
   bH1: i32, bH0: i32, bW1: i32, bW0: i32,
   cD1: u32, cD2: u32, cOuter: u32, cGroup: u32,
   cH1: i32, cH0: i32, cW1: i32, cW0: i32,
   GH: i32, GW: i32, GSH: i32, GSW: i32,
-  outSplit: u32, outRow: u32, outDiv: u32, outOuter: u32,
+  outSplit: u32, outRow: u32, outOuter: u32,
+  oD1: u32, oD2: u32, outH: u32, outW: u32, outBase: u32,
   count: u32,        // reduce_splits: elements of one partial result
 }
 
@@ -92,16 +99,14 @@ fn rowPart(k: u32) -> vec3<i32> {
 fn gather(row: vec3<i32>, col: vec4<i32>) -> f32 {
   var hh = row.y + col.y;
   var ww = row.z + col.z;
-  if (col.w == 0 || hh < 0 || ww < 0) { return 0.0; }
-  if (params.GSH > 1) {
-    if (hh % params.GSH != 0) { return 0.0; }
+  if (params.GSH > 1 || params.GSW > 1) {
+    // grad_input's direct form: only taps that land on a dy pixel count
+    if (hh < 0 || ww < 0 || hh % params.GSH != 0 || ww % params.GSW != 0) { return 0.0; }
     hh = hh / params.GSH;
-  }
-  if (params.GSW > 1) {
-    if (ww % params.GSW != 0) { return 0.0; }
     ww = ww / params.GSW;
   }
-  if (hh >= params.GH || ww >= params.GW) { return 0.0; }
+  // As unsigned numbers, negative rows and columns are past the end too: one compare per axis.
+  if (col.w == 0 || u32(hh) >= u32(params.GH) || u32(ww) >= u32(params.GW)) { return 0.0; }
   return src[u32(row.x + col.x + hh * params.GW + ww)];
 }
 
@@ -132,7 +137,7 @@ fn implicitGemm(wid: vec3<u32>, lid: vec3<u32>, bMapping: u32) {
   let mA = t / TILE_K;
   let kB = select(t / ROWS_PER_PASS, t % TILE_K, bMapping == B_K_FAST);
   let nB = select(t % ROWS_PER_PASS, t / TILE_K, bMapping == B_K_FAST);
-  let aBase = g * params.aGroup;
+  let aBase = params.aBase + g * params.aGroup;
 
   var nextA: array<f32, MAX_LOADS>;
   var nextB: array<f32, MAX_LOADS>;
@@ -157,7 +162,9 @@ fn implicitGemm(wid: vec3<u32>, lid: vec3<u32>, bMapping: u32) {
       let k0 = kBegin + s * TILE_K;
       let ka = k0 + kA;
       let aOuter = ka / params.aDiv;
-      let aK = aBase + aOuter * params.aOuter + (ka - aOuter * params.aDiv);
+      let aInner = ka - aOuter * params.aDiv;
+      let aI = aInner / params.aD2;
+      let aK = aBase + aOuter * params.aOuter + aI * params.aS1 + (aInner - aI * params.aD2) * params.aS2;
       for (var r = 0u; r < LOADS_A; r++) {
         let m = rowBase + mA + r * ROWS_PER_PASS;
         var v = 0.0;
@@ -195,7 +202,7 @@ fn implicitGemm(wid: vec3<u32>, lid: vec3<u32>, bMapping: u32) {
       let m = rowBase + i * 4u * WG_Y + lid.y * 4u + l;
       if (m >= params.M) { continue; }
       let o = g * params.M + m;
-      let rowOut = split * params.outSplit + o * params.outRow;
+      let rowOut = split * params.outSplit + o * params.outRow + params.outBase;
       var add = 0.0;
       if (BIAS) { add = bias[o]; }
       for (var j = 0u; j < REG_N / 4u; j++) {
@@ -205,8 +212,11 @@ fn implicitGemm(wid: vec3<u32>, lid: vec3<u32>, bMapping: u32) {
         for (var q = 0u; q < 4u; q++) {
           let n = n0 + q;
           if (n < params.N) {
-            let outer = n / params.outDiv;
-            c[rowOut + outer * params.outOuter + (n - outer * params.outDiv)] = r[q];
+            let d = params.oD1 * params.oD2;
+            let o1 = n / d;
+            let rest = n - o1 * d;
+            let o2 = rest / params.oD2;
+            c[rowOut + o1 * params.outOuter + o2 * params.outH + (rest - o2 * params.oD2) * params.outW] = r[q];
           }
         }
       }

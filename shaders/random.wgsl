@@ -13,10 +13,10 @@ struct Params {
 
 // Inverted dropout (the `dropout` entry): out[i] = x[i] * scale where element i is kept, which happens with
 // probability 1 - p, else 0. Element i's fate depends only on (seed, i), so the same launch over dy with the
-// same seed is the backward pass, and no mask needs to be stored.
+// same seed is the backward pass, and no mask needs to be stored. The seed is read from a buffer, not the
+// uniform, so that a replayed training step draws a new mask each step without a new plan.
 struct DropoutParams {
   count: u32,
-  seed: u32,
   p: f32,       // probability of dropping an element, in [0, 1)
   scale: f32,   // 1 / (1 - p)
 }
@@ -25,6 +25,7 @@ struct DropoutParams {
 @group(0) @binding(1) var<uniform> params: Params;
 @group(0) @binding(2) var<storage, read> x: array<f32>;  // dropout's input (or upstream gradient)
 @group(0) @binding(3) var<uniform> dropoutParams: DropoutParams;
+@group(0) @binding(4) var<storage, read> dropoutSeed: array<u32>;   // [1]
 
 override DISTRIBUTION: u32 = 0u;
 override WORKGROUP: u32 = 256u;
@@ -39,9 +40,11 @@ fn pcg(v: u32) -> u32 {
   return (word >> 22u) ^ word;
 }
 
-// A float in (0, 1): the top 24 bits, centred in their interval so that log() never sees 0.
+// A float in (0, 1): the top 24 bits, centred in their interval so that log() never sees 0. The top value,
+// 16777215.5, is not a float32 and rounds up to 2^24, which would make u = 1 (and rand() return its `high`):
+// the min keeps it at the largest float32 below 1.
 fn unit(bits: u32) -> f32 {
-  return (f32(bits >> 8u) + 0.5) * (1.0 / 16777216.0);
+  return min((f32(bits >> 8u) + 0.5) * (1.0 / 16777216.0), 0.99999994);
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -63,7 +66,7 @@ fn fill(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 fn dropout(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = flatId(gid, nwg, WORKGROUP);
   if (i >= dropoutParams.count) { return; }
-  let key = pcg(dropoutParams.seed ^ DROPOUT_STREAM);
+  let key = pcg(dropoutSeed[0] ^ DROPOUT_STREAM);
   let keep = unit(pcg(key ^ pcg(i))) >= dropoutParams.p;
   out[i] = select(0.0, x[i] * dropoutParams.scale, keep);
 }

@@ -161,6 +161,11 @@ fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   let j = (e / params.inner) % params.axis;
   let n = (e / (params.axis * params.inner)) * params.inner + e % params.inner;
   let label = labels[n];
+  if (label != params.ignoreIndex && (label < 0.0 || label >= f32(params.axis) || floor(label) != label)) {
+    // Not a class index: NaN, like the forward's loss, rather than a silently wrong gradient.
+    out[e] = bitcast<f32>(0x7fc00000u | (params.rows & 0u));
+    return;
+  }
   let s = params.smoothing;
   let sk = s / f32(params.axis);
   let wy = weightOf(u32(max(label, 0.0)));

@@ -11,6 +11,22 @@ export async function setup(): Promise<void> {
   if (!hasRuntime()) await wc.init();
 }
 
+/**
+ * Runs the garbage collector (vitest starts workers with --expose-gc) and lets the finalizers it queued run, so
+ * that tensors an earlier test dropped without dispose() are freed before a test counts memory, not during.
+ */
+export async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  // Finalizers run in tasks of their own, possibly several: go on until the count holds still.
+  let last = -1;
+  for (let round = 0; round < 10 && (round < 3 || wc.memory().tensors !== last); round++) {
+    last = wc.memory().tensors;
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 export interface Tolerance {
   rtol?: number;
   atol?: number;

@@ -8,9 +8,10 @@
  *
  * Gradients are added and seeded with kernels, not with the public ops, so the tape sits below ops/.
  */
-import { Tensor, untrack, scope, view, type GradLink } from '../tensor';
+import { type Tensor, untrack, scope, view, type GradLink } from '../tensor';
 import { formatShape } from '../shape';
 import { binaryKernel, fillKernel } from '../kernels/elementwise';
+import { checkFinite } from '../kernels/debug';
 
 export type GradThunk = (() => Tensor) | null;
 /** One thunk per input, in order: a rule with too few or too many fails to type-check. */
@@ -19,6 +20,8 @@ export type Thunks<I extends readonly unknown[]> = { readonly [K in keyof I]: Gr
 export type Inputs = readonly (Tensor | null)[];
 
 let recording = true;
+/** inside a backward rule: its intermediates are not checked by checkNumerics, the gradients it returns are */
+let inRule = false;
 
 /** Runs fn without recording anything for autograd (inference, optimiser updates). */
 export function noGrad<T>(fn: () => T): T {
@@ -43,12 +46,19 @@ export function save(x: Tensor): Tensor {
   return t;
 }
 
+/** An op's result when it records nothing for autograd: passes it to the debug checks (wc.debug.checkNumerics). */
+export function output(op: string, out: Tensor): Tensor {
+  if (!inRule) checkFinite(op, out);
+  return out;
+}
+
 /**
  * Records `out = op(inputs)` if any input needs a gradient. `dy` given to the rule is the loss's gradient with
  * respect to `out`; the rule returns one thunk per input. `saved` are tensors the rule reads: views made by
  * save(), or internal tensors of the op (an argmax, a mask); the node disposes them when it is done.
  */
 export function record<const I extends Inputs>(op: string, out: Tensor, inputs: I, rule: (dy: Tensor) => Thunks<I>, saved: Tensor[] = []): Tensor {
+  if (!inRule) checkFinite(op, out);
   if (!needsGrad(...inputs)) {
     saved.forEach((t) => t.dispose());
     return out;
@@ -97,7 +107,7 @@ class TapeNode implements GradLink {
     const parents = this.parents;
     this.parents = [];
     this.leaves = [];
-    parents.forEach((p) => p && p.release());
+    parents.forEach((p) => p?.release());
   }
 
   backward(root: Tensor, gradient?: Tensor): void {
@@ -125,12 +135,19 @@ class TapeNode implements GradLink {
     grads.delete(this);
     const wanted = this.parents.map((parent, i) => (parent ? pending.has(parent) : this.leaves[i] !== null));
     // The scope frees every intermediate the rule makes; only the input gradients come out.
-    const inputGrads = scope(() => {
-      const thunks = this.rule!(dy);
-      return wanted.map((w, i) => (w ? thunks[i]?.() ?? null : null));
-    });
+    inRule = true;
+    let inputGrads: Array<Tensor | null>;
+    try {
+      inputGrads = scope(() => {
+        const thunks = this.rule!(dy);
+        return wanted.map((w, i) => (w ? thunks[i]?.() ?? null : null));
+      });
+    } finally {
+      inRule = false;
+    }
     inputGrads.forEach((g, i) => {
       if (!g) return;
+      checkFinite(`${this.op} (backward, gradient of input ${i})`, g);
       const shape = this.shapes[i]!;
       if (formatShape(g.shape) !== formatShape(shape)) {
         throw new Error(`webgpu-cnn backward: ${this.op}'s rule gave input ${i} a gradient ${formatShape(g.shape)}; the input is ${formatShape(shape)}`);
@@ -160,7 +177,7 @@ function topologicalOrder(root: TapeNode): TapeNode[] {
     if (top.next > top.node.parents.length) {
       order.push(top.node);
       stack.pop();
-    } else if (parent && parent.rule && !seen.has(parent)) {
+    } else if (parent?.rule && !seen.has(parent)) {
       seen.add(parent);
       stack.push({ node: parent, next: 0 });
     }

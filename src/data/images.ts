@@ -5,6 +5,7 @@
  */
 import { tensor, type Tensor } from '../tensor';
 
+/** Options of `imagesToTensor` and `bitmapToTensor`: channels and per-channel normalisation. */
 export interface ImageToTensorOptions {
   /** 3 (RGB, default) or 1 (grayscale) */
   channels?: 1 | 3;
@@ -14,6 +15,7 @@ export interface ImageToTensorOptions {
   std?: readonly number[];
 }
 
+/** Pixels as a canvas gives them (`ImageData`): RGBA bytes, row-major. */
 export interface RgbaImage {
   data: Uint8Array | Uint8ClampedArray;
   width: number;

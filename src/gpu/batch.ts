@@ -4,7 +4,8 @@
  * Uploads made while work is pending go through the same encoder so that they land in recording order.
  */
 
-import type { Profiler } from './timestamps';
+import type { Profiler, TimestampQueries } from './timestamps';
+import { notWhileRecording, type Recorder } from './recorder';
 
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;
@@ -17,11 +18,36 @@ export class CommandBatch {
   submits = 0;
   /** set by startProfile(): each dispatch then runs in a pass of its own that writes timestamps */
   profiler: Profiler | null = null;
+  /** while a step is recorded, copies and uploads go to the recorder instead */
+  recorder: Recorder | null = null;
+  /**
+   * Debug (wc.debug.validate): submit each dispatch on its own, so that a GPU validation error names the kernel
+   * that caused it. Otherwise one error scope spans a whole submit, which costs one promise per batch.
+   */
+  perDispatch = false;
+  private lastKernel = '';
+  /** settles when the error scopes of every submit so far have been read (a chain: nothing piles up) */
+  private scopes: Promise<unknown> = Promise.resolve();
+  /**
+   * set by Runtime.timed() while it records a candidate kernel for the autotuner: each dispatch then runs in a
+   * pass of its own whose duration goes to `sink` (and not to an open profile, which times the real work only)
+   */
+  timing: { queries: TimestampQueries; sink: (ns: number) => void; dispatches: number } | null = null;
+  /** the timing query sets in use since the last submit */
+  private timedQueries = new Set<TimestampQueries>();
 
   constructor(
     private device: GPUDevice,
-    private maxDispatches = 2048,
+    /** receives a message for each GPU error caught around a submit */
+    private onError: (message: string) => void = () => {},
+    /** submitted on its own once this many dispatches are recorded (tests lower it) */
+    public maxDispatches = 2048,
   ) {}
+
+  /** Resolves once the error scopes of every submit so far have been read. */
+  async settled(): Promise<void> {
+    await this.scopes;
+  }
 
   get pending(): boolean {
     return this.encoder !== null;
@@ -37,26 +63,49 @@ export class CommandBatch {
     this.pass = null;
   }
 
-  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1): void {
-    if (this.profiler) {
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1, kernel = pipeline.label): void {
+    this.lastKernel = kernel;
+    const own = this.timing !== null || this.profiler !== null;
+    if (own) {
       this.endPass();
-      this.pass = this.getEncoder().beginComputePass({ timestampWrites: this.profiler.timestampWrites(pipeline.label) });
+      let timestampWrites: GPUComputePassTimestampWrites;
+      if (this.timing) {
+        timestampWrites = this.timing.queries.writes(this.timing.sink);
+        this.timing.dispatches++;
+        this.timedQueries.add(this.timing.queries);
+      } else {
+        timestampWrites = this.profiler!.timestampWrites(pipeline.label);
+        this.timedQueries.add(this.profiler!.queries);
+      }
+      this.pass = this.getEncoder().beginComputePass({ timestampWrites });
     }
     this.pass ??= this.getEncoder().beginComputePass();
     this.pass.setPipeline(pipeline);
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
-    if (this.profiler) this.endPass();
-    if (++this.dispatches >= this.maxDispatches) this.flush();
+    if (own) this.endPass();
+    if (++this.dispatches >= this.maxDispatches || this.perDispatch) this.flush();
   }
 
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
+    if (this.recorder) {
+      this.recorder.record({ kind: 'copy', src, dst, bytes, srcOffset, dstOffset });
+      return;
+    }
     this.endPass();
     this.getEncoder().copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
-  /** Writes `data` into `target`, ordered after everything recorded so far. */
-  upload(target: GPUBuffer, data: ArrayBufferView, offset = 0): void {
+  /**
+   * Writes `data` into `target`, ordered after everything recorded so far. `refresh` gives the values of later
+   * replays when a step is being recorded (see gpu/recorder.ts); eager work ignores it.
+   */
+  upload(target: GPUBuffer, data: ArrayBufferView, offset = 0, refresh: (() => ArrayBufferView) | null = null): void {
+    if (this.recorder) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      this.recorder.record({ kind: 'upload', dst: target, offset, data: bytes, refresh });
+      return;
+    }
     if (!this.pending) {
       this.device.queue.writeBuffer(target, offset, data.buffer, data.byteOffset, data.byteLength);
       return;
@@ -79,9 +128,21 @@ export class CommandBatch {
   flush(): void {
     if (!this.encoder) return;
     this.endPass();
-    this.profiler?.resolve(this.encoder);
+    const timed = [...this.timedQueries];
+    this.timedQueries.clear();
+    for (const q of timed) q.resolve(this.encoder);
+    const what = this.perDispatch && this.dispatches === 1 ? `kernel ${this.lastKernel}` : `a batch of ${this.dispatches} dispatches`;
+    // Commands are validated at finish() and submit(): an invalid one makes the GPU skip the whole batch.
+    this.device.pushErrorScope('validation');
     this.device.queue.submit([this.encoder.finish()]);
-    this.profiler?.submitted();
+    const scope = this.device.popErrorScope().then(
+      (error) => {
+        if (error) this.onError(`webgpu-cnn: GPU validation error in ${what}, whose work was skipped: ${error.message}`);
+      },
+      () => {}, // the device was lost: reported by the runtime
+    );
+    this.scopes = Promise.all([this.scopes, scope]);
+    for (const q of timed) q.submitted();
     this.encoder = null;
     this.dispatches = 0;
     this.submits++;
@@ -92,6 +153,7 @@ export class CommandBatch {
 
   /** Copies `bytes` of `src` to the CPU: the one place where the CPU waits for the GPU. */
   async read(src: GPUBuffer, bytes: number, offset = 0): Promise<ArrayBuffer> {
+    if (this.recorder) throw notWhileRecording('data() was called');
     const size = Math.ceil(bytes / 4) * 4;
     const staging = this.readbackPool.get(size)?.pop() ??
       this.device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, label: 'readback staging' });

@@ -8,6 +8,8 @@
  * through the same queue in recording order, so the earlier reads still see the old contents.
  */
 
+import { isVirtual, type Recorder } from './recorder';
+
 const MIN_BYTES = 256;
 
 export function sizeClass(bytes: number): number {
@@ -22,16 +24,48 @@ export interface PoolStats {
   bytesPooled: number;
   peakBytes: number;
   buffersCreated: number;
+  /** bytes of buffers that compiled step plans own (src/graph/), outside the pool but counted in the peak */
+  planBytes: number;
+  /** what an eager pool would have kept for the same planned steps */
+  eagerPlanBytes: number;
 }
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
-  readonly stats: PoolStats = { bytesInUse: 0, bytesPooled: 0, peakBytes: 0, buffersCreated: 0 };
+  readonly stats: PoolStats = { bytesInUse: 0, bytesPooled: 0, peakBytes: 0, buffersCreated: 0, planBytes: 0, eagerPlanBytes: 0 };
+  /** while a step is recorded, buffers are virtual and come from the recorder */
+  recorder: Recorder | null = null;
+  /** called when a watched buffer comes back to the pool: a plan that binds it must not replay any more */
+  private watchers = new Map<GPUBuffer, Set<() => void>>();
 
-  constructor(private device: GPUDevice) {}
+  /** `maxBytes`: the adapter's limit, so that rounding up to a size class never asks for more than it allows */
+  constructor(private device: GPUDevice, private maxBytes = Infinity) {}
+
+  watch(buffer: GPUBuffer, onRelease: () => void): void {
+    let set = this.watchers.get(buffer);
+    if (!set) this.watchers.set(buffer, (set = new Set()));
+    set.add(onRelease);
+  }
+
+  unwatch(buffer: GPUBuffer, onRelease: () => void): void {
+    this.watchers.get(buffer)?.delete(onRelease);
+  }
+
+  /** A step plan made (+) or freed (-) buffers of its own. */
+  countPlan(bytes: number, eagerBytes: number): void {
+    this.stats.planBytes += bytes;
+    this.stats.eagerPlanBytes += eagerBytes;
+    this.notePeak();
+  }
+
+  private notePeak(): void {
+    const held = this.stats.bytesInUse + this.stats.bytesPooled + this.stats.planBytes;
+    this.stats.peakBytes = Math.max(this.stats.peakBytes, held);
+  }
 
   acquire(bytes: number, label: string): GPUBuffer {
-    const size = sizeClass(bytes);
+    if (this.recorder) return this.recorder.acquire(sizeClass(bytes), label);
+    const size = Math.max(bytes, Math.min(sizeClass(bytes), Math.floor(this.maxBytes / 4) * 4));
     const list = this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {
@@ -41,11 +75,26 @@ export class BufferPool {
       this.stats.buffersCreated++;
     }
     this.stats.bytesInUse += size;
-    this.stats.peakBytes = Math.max(this.stats.peakBytes, this.stats.bytesInUse + this.stats.bytesPooled);
+    this.notePeak();
     return buffer;
   }
 
+  /** Empties the free lists and returns their buffers, for the caller to destroy once pending work is submitted. */
+  trim(): GPUBuffer[] {
+    const dropped = [...this.free.values()].flat();
+    this.free.clear();
+    this.stats.bytesPooled = 0;
+    return dropped;
+  }
+
   release(buffer: GPUBuffer): void {
+    this.recorder?.release(buffer);
+    if (isVirtual(buffer)) return;
+    const watchers = this.watchers.get(buffer);
+    if (watchers) {
+      this.watchers.delete(buffer);
+      watchers.forEach((fn) => fn());
+    }
     const size = buffer.size;
     this.stats.bytesInUse -= size;
     this.stats.bytesPooled += size;

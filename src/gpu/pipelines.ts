@@ -40,6 +40,8 @@ export class PipelineCache {
   private layouts = new Map<string, Map<string, { layout: GPUBindGroupLayout; pipelineLayout: GPUPipelineLayout; info: EntryInfo; id: number }>>();
   private pipelines = new Map<string, Map<string, Map<string, Pipeline>>>();
   private nextLayoutId = 1;
+  /** pipelines being built in the background by warm(), by shader, entry and constants */
+  private warming = new Map<string, Promise<unknown>>();
   /** pipelines created so far: a test checks that repeated calls do not add to it */
   pipelinesCreated = 0;
 
@@ -79,16 +81,45 @@ export class PipelineCache {
     const hit = byEntry?.get(key);
     if (hit) return hit;
 
+    const { descriptor, layout, info, id } = this.describe(shader, entry, constants, key);
+    const pipeline = this.device.createComputePipeline(descriptor);
+    return this.store(shader, entry, key, { label: descriptor.label!, pipeline, layout, info, layoutId: id });
+  }
+
+  /**
+   * Starts building a pipeline in the background (createComputePipelineAsync), so that a later pipeline() call
+   * finds it ready instead of compiling while the page waits. `warmed()` resolves when all have been built.
+   */
+  warm(shader: string, entry: string, constants: Constants = {}): void {
+    const key = canonicalConstants(constants);
+    const id = `${shader}\n${entry}\n${key}`;
+    if (this.pipelines.get(shader)?.get(entry)?.has(key) || this.warming.has(id)) return;
+    const { descriptor, layout, info, id: layoutId } = this.describe(shader, entry, constants, key);
+    const ready = this.device.createComputePipelineAsync(descriptor).then((pipeline) => {
+      this.warming.delete(id);
+      if (!this.pipelines.get(shader)?.get(entry)?.has(key)) this.store(shader, entry, key, { label: descriptor.label!, pipeline, layout, info, layoutId });
+    });
+    this.warming.set(id, ready.catch(() => this.warming.delete(id))); // a failure resurfaces at the synchronous build
+  }
+
+  /** Resolves once every pipeline started by warm() is built. */
+  async warmed(): Promise<void> {
+    await Promise.all([...this.warming.values()]);
+  }
+
+  private describe(shader: string, entry: string, constants: Constants, key: string) {
     const mod = this.module(shader);
     const { layout, pipelineLayout, info, id } = this.entryLayout(shader, entry, mod.source.code);
-    const label = key ? `${shader}.${entry}(${key})` : `${shader}.${entry}`;
-    const pipeline = this.device.createComputePipeline({
-      label,
+    const descriptor: GPUComputePipelineDescriptor = {
+      label: key ? `${shader}.${entry}(${key})` : `${shader}.${entry}`,
       layout: pipelineLayout,
       compute: { module: mod.module, entryPoint: entry, constants: numeric(constants) },
-    });
+    };
+    return { descriptor, layout, info, id };
+  }
+
+  private store(shader: string, entry: string, key: string, kernel: Pipeline): Pipeline {
     this.pipelinesCreated++;
-    const kernel: Pipeline = { label, pipeline, layout, info, layoutId: id };
     let shaderMap = this.pipelines.get(shader);
     if (!shaderMap) this.pipelines.set(shader, (shaderMap = new Map()));
     let entryMap = shaderMap.get(entry);

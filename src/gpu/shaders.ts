@@ -20,6 +20,7 @@ import softmax from '../../shaders/softmax.wgsl?raw';
 import optim from '../../shaders/optim.wgsl?raw';
 import slice from '../../shaders/slice.wgsl?raw';
 import depthwise from '../../shaders/depthwise.wgsl?raw';
+import numerics from '../../shaders/numerics.wgsl?raw';
 
 export interface ShaderPiece {
   file: string;
@@ -55,6 +56,7 @@ export const SHADERS = {
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
   slice: { pieces: [GRID, piece('slice.wgsl', slice)], entries: ['narrow', 'place'] },
   depthwise: { pieces: [GRID, TREE, piece('depthwise.wgsl', depthwise)], entries: ['forward', 'grad_input', 'grad_weight'] },
+  numerics: { pieces: [GRID, piece('numerics.wgsl', numerics)], entries: ['check_finite'] },
 } as const satisfies Record<string, { pieces: readonly ShaderPiece[]; entries: readonly string[] }>;
 
 export type ShaderName = keyof typeof SHADERS;

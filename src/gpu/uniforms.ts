@@ -38,6 +38,8 @@ export function packParams(kernel: string, params: NonNullable<EntryInfo['params
 
 export class UniformCache {
   private buffers = new Map<string, GPUBuffer>();
+  /** buffers a step plan binds: never evicted while pinned (a count per plan that pins it) */
+  private pinned = new Map<GPUBuffer, number>();
   created = 0;
 
   constructor(
@@ -61,11 +63,24 @@ export class UniformCache {
     this.created++;
     this.buffers.set(key, buffer);
     if (this.buffers.size > LIMIT) {
-      const [oldKey, old] = this.buffers.entries().next().value as [string, GPUBuffer];
-      this.buffers.delete(oldKey);
-      this.retire(old);
+      for (const [oldKey, old] of this.buffers) {
+        if (this.pinned.has(old)) continue;
+        this.buffers.delete(oldKey);
+        this.retire(old);
+        break;
+      }
     }
     return buffer;
+  }
+
+  pin(buffer: GPUBuffer): void {
+    this.pinned.set(buffer, (this.pinned.get(buffer) ?? 0) + 1);
+  }
+
+  unpin(buffer: GPUBuffer): void {
+    const n = (this.pinned.get(buffer) ?? 1) - 1;
+    if (n > 0) this.pinned.set(buffer, n);
+    else this.pinned.delete(buffer);
   }
 }
 

@@ -14,6 +14,7 @@
  */
 import type { AnyModule as Module } from '../nn/module';
 import { formatShape } from '../shape';
+import { duplicateKey } from './json-keys';
 
 /** One tensor of a safetensors file, as float32 values whatever its stored dtype. */
 export interface SafetensorsEntry {
@@ -56,6 +57,7 @@ function bfloatToFloat(h: number): number {
   return bf16Scratch.getFloat32(0, true);
 }
 
+// Looked up with Object.hasOwn only (codecOf): a dtype named "constructor" must not find Object's.
 const codecs: Record<string, Codec> = {
   F32: { size: 4, read: (d, at) => d.getFloat32(at, true), write: (d, at, v) => d.setFloat32(at, v, true) },
   F64: { size: 8, read: (d, at) => d.getFloat64(at, true), write: (d, at, v) => d.setFloat64(at, v, true) },
@@ -98,10 +100,24 @@ function compareUtf8(a: Uint8Array, b: Uint8Array): number {
 const isShape = (s: unknown): s is number[] =>
   Array.isArray(s) && s.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0);
 
-/** A header value for an error message, cut short: the header is untrusted and may be huge. */
+const codecOf = (dtype: string): Codec | undefined => (Object.hasOwn(codecs, dtype) ? codecs[dtype] : undefined);
+
+/**
+ * A header value for an error message, cut short: the header is untrusted and may be huge or nested
+ * thousands deep (so no JSON.stringify of the whole value, which would overflow the stack).
+ */
 function describe(v: unknown): string {
-  const s = v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  const s = v === undefined ? 'nothing' : preview(v, 3);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+function preview(v: unknown, depth: number): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? String(v);
+  if (depth === 0) return Array.isArray(v) ? '[...]' : '{...}';
+  if (Array.isArray(v)) return `[${v.slice(0, 8).map((x) => preview(x, depth - 1)).join(',')}${v.length > 8 ? ',...' : ''}]`;
+  const entries = Object.entries(v);
+  const shown = entries.slice(0, 4).map(([k, x]) => `${JSON.stringify(k)}:${preview(x, depth - 1)}`);
+  return `{${shown.join(',')}${entries.length > 4 ? ',...' : ''}}`;
 }
 
 const error = (op: string, msg: string): Error => new Error(`webgpu-cnn ${op}: ${msg}`);
@@ -131,7 +147,7 @@ function serialize(
 ): Uint8Array {
   const list = [...(entries instanceof Map ? entries : Object.entries(entries))].map(([name, e]) => {
     if (name === '__metadata__') throw error(op, '"__metadata__" is reserved for the file\'s metadata and cannot name a tensor');
-    const codec = codecs[e.dtype];
+    const codec = codecOf(e.dtype);
     if (!codec?.write) throw error(op, `"${name}": cannot write dtype ${describe(e.dtype)} (expected one of ${Object.keys(writeRank).join(', ')})`);
     if (!isShape(e.shape)) throw error(op, `"${name}": shape ${describe(e.shape)} is not a list of non-negative integers`);
     const size = e.shape.reduce((a, b) => a * b, 1);
@@ -209,6 +225,10 @@ function parse(bytes: Uint8Array, op: string): Map<string, SafetensorsEntry> {
     throw error(op, `the header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw error(op, `the header must be a JSON object, got ${describe(header)}`);
+  const duplicate = duplicateKey(text);
+  if (duplicate) {
+    throw error(op, `the header repeats the key ${describe(duplicate.key)}${duplicate.path ? ` inside ${describe(duplicate.path)}` : ''} (the format forbids duplicates)`);
+  }
 
   const bufferStart = 8 + n;
   const bufferBytes = bytes.length - bufferStart;
@@ -225,7 +245,7 @@ function parse(bytes: Uint8Array, op: string): Map<string, SafetensorsEntry> {
     if (typeof info !== 'object' || info === null || Array.isArray(info)) throw error(op, `${describe(name)} must be an object {dtype, shape, data_offsets}, got ${describe(info)}`);
     const { dtype, shape, data_offsets: offsets } = info as Record<string, unknown>;
     if (typeof dtype !== 'string') throw error(op, `${describe(name)} has dtype ${describe(dtype)}, expected a string such as "F32"`);
-    const codec = codecs[dtype];
+    const codec = codecOf(dtype);
     if (!codec) throw error(op, `${describe(name)} has dtype ${describe(dtype)}, which is not supported (expected one of ${Object.keys(codecs).join(', ')})`);
     if (!isShape(shape)) throw error(op, `${describe(name)} has shape ${describe(shape)}, expected a list of non-negative integers`);
     if (!isShape(offsets) || offsets.length !== 2) throw error(op, `${describe(name)} has data_offsets ${describe(offsets)}, expected [begin, end] with non-negative integers`);
@@ -254,7 +274,7 @@ function parse(bytes: Uint8Array, op: string): Map<string, SafetensorsEntry> {
 
   const out = new Map<string, SafetensorsEntry>();
   for (const { name, dtype, shape, begin, end } of found) {
-    const { size, read } = codecs[dtype];
+    const { size, read } = codecOf(dtype)!;
     const data = new Float32Array((end - begin) / size);
     for (let i = 0, at = bufferStart + begin; i < data.length; i++, at += size) data[i] = read(view, at);
     out.set(name, { dtype, shape: [...shape], data });

@@ -6,6 +6,7 @@
  */
 import { shaderConstants } from '../gpu/shaders';
 import { gemmTiling, type MatmulConfig } from './matmul-tiles';
+import { MAX_CANDIDATES } from './tuning';
 
 export type { MatmulConfig } from './matmul-tiles';
 
@@ -14,6 +15,46 @@ export const CPU_MATMUL: MatmulConfig = { entry: 'blocked', wgX: 8, wgY: 8, tile
 // Discrete GPUs: 128 x 128 blocks, 8 x 8 outputs per invocation, prefetch in registers. On an H200 (bench/kernels-gpu.mjs)
 // matmul 4096 ran at 32.7 TFLOP/s with scalar loads and TILE_K 16, 32.2 with TILE_K 8, 29.7 with 16-byte loads.
 export const GPU_MATMUL: MatmulConfig = { entry: 'register_tiled', wgX: 16, wgY: 16, tileK: 16, regM: 8, regN: 8, vec4: false };
+
+const registerTiled = (wgX: number, wgY: number, tileK: number, vec4: boolean, reg = 8): MatmulConfig =>
+  ({ entry: 'register_tiled', wgX, wgY, tileK, regM: reg, regN: reg, vec4 });
+
+/**
+ * What the autotuner (tuning.ts) times for a GEMM on a GPU, the default first: the register_tiled shapes of the
+ * H200 sweep (bench/results/kernels-gpu-h200.txt), then 64 x 64 blocks for products too small to fill the GPU
+ * with 128 x 128 ones.
+ */
+export const GPU_MATMUL_CANDIDATES: ReadonlyArray<{ name: string; config: MatmulConfig }> = [
+  { name: '16x16 k16', config: GPU_MATMUL },
+  { name: '16x16 k8', config: registerTiled(16, 16, 8, false) },
+  { name: '16x16 k8 vec4', config: registerTiled(16, 16, 8, true) },
+  { name: '16x16 k16 vec4', config: registerTiled(16, 16, 16, true) },
+  { name: '32x8 k8', config: registerTiled(32, 8, 8, false) },
+  { name: '16x16 r4 k16', config: registerTiled(16, 16, 16, false, 4) },
+  { name: '8x32 k8', config: registerTiled(8, 32, 8, false) },
+];
+
+/** workgroups below which 128 x 128 blocks leave much of a large GPU idle (2 per SM of an H200) */
+const FEW_WORKGROUPS = 264;
+
+/**
+ * The candidates worth timing for `problem`, the adapter's default first: vec4 ones only where the operands
+ * allow 16-byte loads (elsewhere they would run the scalar kernel again), small blocks only for small products.
+ */
+export function matmulCandidates(problem: GemmProblem, cpu: boolean): Array<{ name: string; config: MatmulConfig }> {
+  const blocks = Math.ceil(problem.m / 128) * Math.ceil(problem.n / 128) * (problem.sumBatch ? 1 : problem.batch ?? 1);
+  const list = GPU_MATMUL_CANDIDATES.filter(({ config }) =>
+    (!config.vec4 || planGemm(problem, config).shader === 'matmul_vec4') && (config.regM !== 4 || blocks < FEW_WORKGROUPS));
+  return (cpu ? [{ name: 'blocked', config: CPU_MATMUL }, ...list] : [...list]).slice(0, MAX_CANDIDATES);
+}
+
+/** The shape class the tuner keys a GEMM by: sizes rounded up to powers of two, and the layout flags. */
+export function matmulShapeClass(p: GemmProblem): string {
+  const b = (v: number) => 2 ** Math.ceil(Math.log2(Math.max(v, 1)));
+  const flags = [p.transA && 'tA', p.transB && 'tB', p.sumBatch && 'sum', (p.batch ?? 1) > 1 && `b${b(p.batch!)}`,
+    p.k % 4 === 0 && p.n % 4 === 0 && 'x4'].filter((f) => f);
+  return [`m${b(p.m)} n${b(p.n)} k${b(p.k)}`, ...flags].join(' ');
+}
 
 /** C = A x B for each matrix of a batch; every field but m, n, k is optional. */
 export interface GemmProblem {

@@ -5,9 +5,14 @@
  */
 import { empty, view, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
+import { kernelChoices } from '../gpu/choices';
 import { copyElements, permuteKernel } from './elementwise';
 import { sumKernel } from './reduce';
-import { CPU_MATMUL, GPU_MATMUL, planGemm, type GemmPlan, type GemmProblem, type MatmulConfig, type TransposeStep } from './matmul-plan';
+import { CPU_MATMUL, GPU_MATMUL, matmulCandidates, matmulShapeClass, planGemm, type GemmPlan, type GemmProblem, type MatmulConfig, type TransposeStep } from './matmul-plan';
+import { choose, remember } from './tuning';
+
+/** each exact problem's shape class and candidates (see `remember`) */
+const offers = new Map<string, { shapeClass: string; candidates: Array<{ name: string; config: MatmulConfig }> }>();
 
 export type { GemmProblem, MatmulConfig } from './matmul-plan';
 
@@ -16,6 +21,7 @@ let override: MatmulConfig | null = null;
 /** Chooses the kernel shape for subsequent matmuls (benchmarks and tests); null restores the adapter's default. */
 export function setMatmulConfig(config: MatmulConfig | null): void {
   override = config;
+  kernelChoices.changed();
 }
 
 /** The configuration in force: the override, else the barrier-free kernel on CPU adapters and the tiled one on GPUs. */
@@ -30,9 +36,21 @@ export interface GemmTensors {
   bias?: Tensor | null;
 }
 
-/** C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor or `out`. */
+/**
+ * C = A x B for each matrix of a batch, into a new [batch?, m, n] tensor or `out`, with the config set by
+ * setMatmulConfig, else the autotuner's choice for the problem's shape class (the adapter's default untuned).
+ */
 export function gemm(a: Tensor, b: Tensor, problem: GemmProblem, tensors: GemmTensors = {}): Tensor {
-  return runGemm(planGemm(problem, matmulConfig()), a, b, tensors);
+  const config = override ?? tunedConfig(problem,
+    // a candidate's run writes a product of its own (from offset 0), dropped once recorded
+    (cfg) => runGemm(planGemm({ ...problem, offsetC: 0 }, cfg), a, b, { bias: tensors.bias }).dispose());
+  return runGemm(planGemm(problem, config), a, b, tensors);
+}
+
+function tunedConfig(problem: GemmProblem, measure: (cfg: MatmulConfig) => void): MatmulConfig {
+  const cpu = runtime().adapter.cpu;
+  const offer = remember(offers, `${cpu} ${JSON.stringify(problem)}`, () => ({ shapeClass: matmulShapeClass(problem), candidates: matmulCandidates(problem, cpu) }));
+  return choose('matmul', offer.shapeClass, offer.candidates, measure);
 }
 
 export function runGemm(plan: GemmPlan, a: Tensor, b: Tensor, { out, bias }: GemmTensors = {}): Tensor {

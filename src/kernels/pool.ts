@@ -2,11 +2,12 @@
  * Launchers for shaders/pool.wgsl, and what maxPool2d and avgPool2d share: their options, the checks and the
  * output-size arithmetic (PyTorch's floor mode). They record nothing for autograd.
  */
-import { empty, type Tensor } from '../tensor';
+import { expectTensor, empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { formatShape } from '../shape';
 import { fillKernel } from './elementwise';
 
+/** Window, stride (default: the window) and zero padding of a 2-D pooling; a number is used for both sides. */
 export interface Pool2dOptions {
   /** window height and width; one number for a square window */
   kernelSize: number | [number, number];
@@ -51,6 +52,7 @@ function pair(op: string, name: string, value: unknown, min: number): [number, n
  * instead, less one when the last window would start past the image and its left padding (PyTorch's rule).
  */
 export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions & { countIncludePad?: boolean }): PoolGeometry {
+  expectTensor(op, 'x', x);
   if (x.shape.length !== 4) {
     throw new Error(`webgpu-cnn ${op}: expected x: [N, C, H, W] (rank 4), got ${formatShape(x.shape)}`);
   }

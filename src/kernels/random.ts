@@ -2,7 +2,7 @@
  * Launchers for shaders/random.wgsl: seeded, counter-based fills and the dropout mask applied in place of a
  * stored one. They record nothing for autograd.
  */
-import { empty, type Tensor } from '../tensor';
+import { empty, uploaded, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { shaderConstants } from '../gpu/shaders';
 
@@ -33,16 +33,23 @@ export function randomKernel(shape: readonly number[], seed: number, d: Distribu
   return out;
 }
 
-/** out = x * mask(seed) / (1 - p): dropout's forward on x, and its backward on dy with the same seed. */
-export function dropoutKernel(x: Tensor, p: number, seed: number): Tensor {
+/**
+ * A [1] tensor holding a u32 seed for dropoutKernel; inside a compiled step, `next` gives each replay's seed.
+ */
+export function seedTensor(seed: number, next?: () => number): Tensor {
+  return uploaded([1], Uint32Array.of(seed >>> 0), next && (() => Uint32Array.of(next() >>> 0)));
+}
+
+/** out = x * mask(seed) / (1 - p): dropout's forward on x, and its backward on dy with the same seed tensor. */
+export function dropoutKernel(x: Tensor, p: number, seed: Tensor): Tensor {
   const rt = runtime();
   const out = empty(x.shape);
   rt.launch({
     shader: 'random',
     entry: 'dropout',
     constants: { WORKGROUP },
-    bindings: { x: x.buffer, out: out.buffer },
-    params: { count: out.size, seed: seed >>> 0, p, scale: 1 / (1 - p) },
+    bindings: { x: x.buffer, out: out.buffer, dropoutSeed: seed.buffer },
+    params: { count: out.size, p, scale: 1 / (1 - p) },
     workgroups: rt.grid1d(Math.ceil(out.size / WORKGROUP)),
   });
   return out;

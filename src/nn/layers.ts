@@ -1,5 +1,5 @@
 /** The layers of torch.nn that a CNN needs, with PyTorch's parameter names, shapes and defaults. */
-import { assign, untrack, type Tensor } from '../tensor';
+import { assign, describeValue, untrack, type Tensor } from '../tensor';
 import { affineKernel } from '../kernels/elementwise';
 import { zeros, ones, full } from '../ops/fill';
 import { conv2d } from '../ops/conv2d';
@@ -20,6 +20,15 @@ import { uniformInit } from './init';
 type Pair = number | [number, number];
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
+/** Constructor arguments are checked up front, so a typo fails here rather than inside a kernel later. */
+function checkSize(module: string, name: string, v: unknown, min = 1): void {
+  const ok = (d: unknown) => Number.isInteger(d) && (d as number) >= min;
+  if (!(ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)))) {
+    throw new TypeError(`webgpu-cnn nn.${module}: ${name} must be an integer >= ${min}${name.endsWith('Size') ? ' (or a pair [h, w])' : ''}, got ${describeValue(v)}`);
+  }
+}
+
+/** torch.nn.Conv2d: `weight` [out, in / groups, kh, kw] and `bias` [out], PyTorch's uniform initialisation. Input [N, in, H, W]. */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -32,6 +41,11 @@ export class Conv2d extends Module {
     readonly options: { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; bias?: boolean; seed?: number } = {},
   ) {
     super();
+    checkSize('Conv2d', 'inChannels', inChannels);
+    checkSize('Conv2d', 'outChannels', outChannels);
+    checkSize('Conv2d', 'kernelSize', kernelSize);
+    if (options.stride !== undefined) checkSize('Conv2d', 'stride', options.stride);
+    if (options.padding !== undefined) checkSize('Conv2d', 'padding', options.padding, 0);
     const [kh, kw] = pair(kernelSize);
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
@@ -52,11 +66,13 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, this.convOptions());
   }
 
+  /** relu(forward(x)) in one kernel (the ReLU applied in the GEMM's store); `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { ...this.convOptions(), relu: true });
   }
 }
 
+/** torch.nn.Linear: y = x w^T + b with `weight` [out, in] and `bias` [out]. Input [N, in]. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
@@ -66,6 +82,8 @@ export class Linear extends Module {
     options: { bias?: boolean; seed?: number } = {},
   ) {
     super();
+    checkSize('Linear', 'inFeatures', inFeatures);
+    checkSize('Linear', 'outFeatures', outFeatures);
     const seed = options.seed ?? nextSeed();
     this.weight = this.registerParameter('weight', uniformInit([outFeatures, inFeatures], inFeatures, seed));
     this.bias = options.bias === false ? null : this.registerParameter('bias', uniformInit([outFeatures], inFeatures, seed ^ 0x9e3779b9));
@@ -73,29 +91,34 @@ export class Linear extends Module {
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }
+  /** relu(forward(x)) in one kernel; `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias, { relu: true });
   }
 }
 
+/** max(x, 0), elementwise. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** 1 / (1 + exp(-x)), elementwise. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
+/** tanh(x), elementwise. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** torch.nn.MaxPool2d: the maximum of each window; the stride defaults to the window size. */
 export class MaxPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: { stride?: Pair; padding?: Pair; ceilMode?: boolean } = {}) {
     super();
@@ -103,11 +126,13 @@ export class MaxPool2d extends Module {
   forward(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options });
   }
+  /** maxPool2d(relu(x)) in one pass (max(relu(x)) = relu(max(x))); `Sequential` uses it. */
   forwardReLU(x: Tensor): Tensor {
     return maxPool2d(x, { kernelSize: this.kernelSize, ...this.options, relu: true });
   }
 }
 
+/** torch.nn.AvgPool2d: the mean of each window; the stride defaults to the window size. */
 export class AvgPool2d extends Module {
   constructor(readonly kernelSize: Pair, readonly options: { stride?: Pair; padding?: Pair; ceilMode?: boolean; countIncludePad?: boolean } = {}) {
     super();
@@ -117,6 +142,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** torch.nn.BatchNorm2d over [N, C, H, W]: `weight`, `bias`, and the buffers `running_mean`, `running_var`, `num_batches_tracked`. */
 export class BatchNorm2d extends Module {
   /** gamma and beta: parameters, or constants 1 and 0 with affine: false (not in the state dict, as in PyTorch) */
   readonly weight: Tensor;
@@ -127,6 +153,7 @@ export class BatchNorm2d extends Module {
   readonly numBatchesTracked: Tensor;
   constructor(readonly numFeatures: number, readonly options: { momentum?: number; eps?: number; affine?: boolean } = {}) {
     super();
+    checkSize('BatchNorm2d', 'numFeatures', numFeatures);
     const affine = options.affine ?? true;
     this.weight = affine ? this.registerParameter('weight', ones([numFeatures])) : untracked(ones([numFeatures]));
     this.bias = affine ? this.registerParameter('bias', zeros([numFeatures])) : untracked(zeros([numFeatures]));
@@ -157,18 +184,22 @@ function untracked(t: Tensor): Tensor {
   return t;
 }
 
+/** torch.nn.Dropout: in training, zeroes each element with probability `p` and scales the rest by 1 / (1 - p); identity in eval mode. */
 export class Dropout extends Module {
   constructor(readonly p = 0.5, readonly options: { seed?: number } = {}) {
     super();
   }
   private calls = 0;
+
   forward(x: Tensor): Tensor {
-    // A fresh mask each call, reproducible from the layer's seed.
-    const seed = this.options.seed === undefined ? undefined : (this.options.seed + this.calls++) >>> 0;
+    // A fresh mask each call, reproducible from the layer's seed (also when a compiled step replays the call).
+    const base = this.options.seed;
+    const seed = base === undefined ? undefined : () => (base + this.calls++) >>> 0;
     return dropout(x, this.p, { training: this.training, seed });
   }
 }
 
+/** [N, ...] -> [N, product of the rest] (torch.nn.Flatten). */
 export class Flatten extends Module {
   forward(x: Tensor): Tensor {
     return flatten(x);
@@ -179,17 +210,31 @@ export class Flatten extends Module {
 export class Residual extends Module {
   constructor(readonly block: Module) {
     super();
+    if (!(block instanceof Module)) throw new TypeError(`webgpu-cnn nn.Residual: block must be a Module, got ${describeValue(block)}`);
     this.registerModule('block', block);
   }
   forward(x: Tensor): Tensor {
-    return add(x, this.block.forward(x));
+    const y = this.block.forward(x);
+    // The sum is what comes out; the tape keeps (by reference count) what backward needs of y.
+    try {
+      return add(x, y);
+    } finally {
+      if (y !== x) y.dispose();
+    }
   }
 }
 
+/** torch.nn.Sequential: the layers applied in order, keyed "0", "1", ... in `stateDict()`. */
 export class Sequential extends Module {
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module)) {
+        const hint = Array.isArray(m) ? ' (pass the layers as arguments, new Sequential(a, b, c), or spread an array: new Sequential(...layers))' : '';
+        throw new TypeError(`webgpu-cnn nn.Sequential: layer ${i} must be a Module, got ${describeValue(m)}${hint}`);
+      }
+    });
     this.layers = layers;
   }
   override children(): Array<[string, AnyModule]> {
@@ -198,7 +243,14 @@ export class Sequential extends Module {
   forward(x: Tensor): Tensor {
     let h = x;
     for (let i = 0; i < this.layers.length; ) {
-      const [next, used] = this.fused(i, h) ?? [this.layers[i].forward(h), 1];
+      let next: Tensor;
+      let used: number;
+      try {
+        [next, used] = this.fused(i, h) ?? [this.layers[i].forward(h), 1];
+      } catch (e) {
+        if (h !== x) h.dispose();
+        throw layerError(i, this.layers[i], e);
+      }
       i += used;
       // Intermediates between layers are freed as soon as the next layer has recorded its work; the tape keeps
       // (by reference count) whatever backward will need.
@@ -227,4 +279,11 @@ export class Sequential extends Module {
     this.layers[index] = layer;
     return old;
   }
+}
+
+/** A layer's error with the layer's place and type in front, keeping the original as `cause`. */
+function layerError(index: number, layer: Module, e: unknown): Error {
+  const message = e instanceof Error ? e.message : String(e);
+  const wrapped = new (e instanceof TypeError ? TypeError : Error)(`webgpu-cnn Sequential: layer ${index} (${layer.constructor.name}): ${message.replace(/^webgpu-cnn /, '')}`, { cause: e });
+  return wrapped;
 }

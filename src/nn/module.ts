@@ -7,10 +7,10 @@
  * requiresGrad) assigned to one of its fields is found there, under the field's name, in the order the fields
  * were assigned, so `this.encoder = new Sequential(...)` gives keys "encoder.0.weight", ...
  */
-import { assign, Tensor } from '../tensor';
+import { assign, describeValue, Tensor } from '../tensor';
 import { formatShape } from '../shape';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a module whose forward takes and returns anything
 export type AnyModule = Module<any, any>;
 
 export interface LoadResult {
@@ -20,13 +20,19 @@ export interface LoadResult {
   unexpectedKeys: string[];
 }
 
-/** In = forward's arguments, Out = what it returns; a layer maps one tensor to one tensor. */
+/**
+ * The base of every layer and model (torch.nn.Module): subclasses implement `forward` and register their
+ * parameters, buffers and child modules (or assign them to fields), which give the PyTorch keys of `stateDict()`.
+ * In = forward's arguments, Out = what it returns; a layer maps one tensor to one tensor.
+ */
 export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
+  /** training mode (dropout active, batch-norm statistics updated); `train()` and `eval()` set it */
   training = true;
   private ownParams = new Map<string, Tensor>();
   private ownBuffers = new Map<string, Tensor>();
   private ownChildren = new Map<string, AnyModule>();
 
+  /** The module's computation: input to output, recorded for autograd like any op. */
   abstract forward(...args: In): Out;
 
   /** Calls forward: `model.call(x)` reads like PyTorch's `model(x)`. */
@@ -34,17 +40,20 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return this.forward(...args);
   }
 
+  /** Adds a trainable tensor under `name` (its key in `stateDict()`); sets its `requiresGrad`. */
   protected registerParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     this.ownParams.set(name, t);
     return t;
   }
 
+  /** Adds non-trainable state under `name` (e.g. `running_mean`), saved in `stateDict()`. */
   protected registerBuffer(name: string, t: Tensor): Tensor {
     this.ownBuffers.set(name, t);
     return t;
   }
 
+  /** Adds a child module; its keys get the prefix `name.`. */
   protected registerModule<M extends AnyModule>(name: string, m: M): M {
     this.ownChildren.set(name, m);
     return m;
@@ -68,6 +77,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return [...this.ownChildren, ...this.fields().children];
   }
 
+  /** Every parameter with its PyTorch key, children included, keys prefixed by `prefix`. */
   namedParameters(prefix = ''): Array<[string, Tensor]> {
     const own = [...this.ownParams, ...this.fields().params];
     const out: Array<[string, Tensor]> = own.map(([k, t]) => [prefix + k, t]);
@@ -75,6 +85,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return out;
   }
 
+  /** Every buffer with its PyTorch key, children included, keys prefixed by `prefix`. */
   namedBuffers(prefix = ''): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [...this.ownBuffers].map(([k, t]) => [prefix + k, t]);
     for (const [name, child] of this.children()) out.push(...child.namedBuffers(`${prefix}${name}.`));
@@ -94,35 +105,49 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   /**
    * Copies values into the module's tensors, in place (an optimiser holding them keeps working). Strict (the
    * default): every key must be present and no other. Not strict: the keys both have are loaded, and the
-   * others are returned. Shapes must match either way; nothing is written unless all do.
+   * others are returned. Shapes must match either way; nothing is written unless all do. Values may be tensors
+   * or arrays of numbers (a Float64Array or number[] is converted to float32).
    */
-  loadStateDict(dict: Record<string, Tensor | Float32Array>, options: { strict?: boolean } = {}): LoadResult {
+  loadStateDict(dict: Record<string, Tensor | Float32Array | Float64Array | readonly number[]>, options: { strict?: boolean } = {}): LoadResult {
+    const op = 'webgpu-cnn loadStateDict';
+    if (typeof dict !== 'object' || dict === null) throw new TypeError(`${op}: expected an object of tensors by key, got ${describeValue(dict)}`);
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in dict));
-    const unexpectedKeys = Object.keys(dict).filter((k) => !(k in own));
+    // Own keys only: "constructor" or "toString" must not find something inherited on either side.
+    const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(dict, k));
+    const unexpectedKeys = Object.keys(dict).filter((k) => !Object.hasOwn(own, k));
     if ((options.strict ?? true) && (missingKeys.length || unexpectedKeys.length)) {
-      throw new Error(`webgpu-cnn loadStateDict: missing keys [${missingKeys.join(', ')}], unexpected keys [${unexpectedKeys.join(', ')}]`);
+      throw new Error(`${op}: missing keys [${missingKeys.join(', ')}], unexpected keys [${unexpectedKeys.join(', ')}]`);
     }
-    const shared = Object.entries(own).filter(([k]) => k in dict);
-    for (const [k, t] of shared) {
-      const v = dict[k];
-      const size = v instanceof Float32Array ? v.length : v.size;
-      const shapeOk = v instanceof Float32Array ? size === t.size : v.shape.join() === t.shape.join();
-      if (!shapeOk) {
-        const got = v instanceof Float32Array ? `${size} values` : formatShape(v.shape);
-        throw new Error(`webgpu-cnn loadStateDict: "${k}" expects ${formatShape(t.shape)}, got ${got}`);
+    const values = new Map<Tensor, Tensor | Float32Array>();
+    for (const [k, t] of Object.entries(own)) {
+      if (!Object.hasOwn(dict, k)) continue;
+      const v: unknown = dict[k];
+      let value: Tensor | Float32Array;
+      if (v instanceof Tensor) {
+        if (v.disposed) throw new Error(`${op}: "${k}" is a tensor that was disposed`);
+        if (v.shape.join() !== t.shape.join()) throw new Error(`${op}: "${k}" expects ${formatShape(t.shape)}, got ${formatShape(v.shape)}`);
+        value = v;
+      } else if (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) {
+        const list = v as ArrayLike<number>;
+        value = list instanceof Float32Array ? list : Float32Array.from(list, Number);
+        if (value.length !== t.size) throw new Error(`${op}: "${k}" expects ${formatShape(t.shape)} (${t.size} values), got ${value.length} values`);
+      } else {
+        throw new TypeError(`${op}: "${k}" must be a Tensor or an array of numbers, got ${describeValue(v)}`);
       }
+      values.set(t, value);
     }
-    for (const [k, t] of shared) assign(t, dict[k]);
+    for (const [t, v] of values) assign(t, v);
     return { missingKeys, unexpectedKeys };
   }
 
+  /** Sets training mode (or eval mode with `false`) on this module and its children. */
   train(mode = true): this {
     this.training = mode;
     for (const [, c] of this.children()) c.train(mode);
     return this;
   }
 
+  /** Eval mode: dropout off, batch norm uses its running statistics. */
   eval(): this {
     return this.train(false);
   }

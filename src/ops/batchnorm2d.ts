@@ -1,10 +1,11 @@
-import { untrack, type Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, untrack, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import {
   batchNormStats, batchNormNormalize, batchNormChannelSums, batchNormGradInput, batchNormGradScale, type BatchNormParams,
 } from '../kernels/batchnorm';
 
+/** Options of `batchNorm2d` (PyTorch's defaults: momentum 0.1, eps 1e-5). */
 export interface BatchNormOptions {
   /** training: normalise with the batch statistics and update the running ones; eval: use the running ones */
   training: boolean;
@@ -47,7 +48,7 @@ export function batchNorm2d(
   const out = batchNormNormalize(x, gamma, beta, stats, params);
   if (!needsGrad(x, gamma, beta)) {
     stats.dispose();
-    return out;
+    return output('batchNorm2d', out);
   }
   untrack(stats); // the tape owns it now: a scope around the forward pass must not free it
   const sx = save(x);
@@ -70,6 +71,7 @@ function checkArgs(
   options: BatchNormOptions,
 ) {
   const fail = (what: string) => new Error(`webgpu-cnn batchNorm2d: ${what}`);
+  Object.entries({ x, gamma, beta, runningMean, runningVar }).forEach(([name, t]) => expectTensor('batchNorm2d', name, t));
   if (x.shape.length !== 4) throw fail(`x must be [N, C, H, W], got ${formatShape(x.shape)}`);
   const [n, c, h, w] = x.shape;
   const perChannel = { gamma, beta, runningMean, runningVar };

@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { binaryKernel } from '../kernels/elementwise';
 import { convAlgorithm, convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
@@ -10,6 +10,7 @@ import { reshape } from './reshape';
 
 type Pair = number | [number, number];
 
+/** Options of `conv2d`: a number applies to both height and width, a pair is `[h, w]`. */
 export interface Conv2dOptions {
   stride?: Pair;
   padding?: Pair;
@@ -36,13 +37,16 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v)
  * Depthwise layers (groups = C) run direct kernels instead, on every adapter (kernels/depthwise.ts).
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  expectTensor('conv2d', 'x', x);
+  expectTensor('conv2d', 'w', w);
+  if (b != null) expectTensor('conv2d', 'b', b);
   const bias = b ?? null;
   const g = convGeometry(x, w, bias, options);
   const depthwise = useDepthwise(g);
   const implicit = convAlgorithm() === 'implicit' || g.DH !== 1 || g.DW !== 1 || g.groups !== 1;
   const relu = !!options.relu;
   const out = depthwise ? depthwiseForward(x, w, bias, g, relu) : implicit ? convForward(x, w, bias, g, relu) : im2colForward(x, w, bias, g, relu);
-  if (!needsGrad(x, w, bias)) return out;
+  if (!needsGrad(x, w, bias)) return output('conv2d', out);
   const sx = save(x);
   const sw = save(w);
   const sout = options.relu ? save(out) : null;
@@ -70,7 +74,7 @@ function convGeometry(x: Tensor, w: Tensor, b: Tensor | null, options: Conv2dOpt
   if (Cw !== C / groups) {
     throw fail(groups === 1 ? `w has ${Cw} input channels, x has ${C}` : `w has ${Cw} input channels per group; x's ${C} channels in ${groups} groups need ${C / groups}`);
   }
-  if (KH < 1 || KW < 1) throw fail(`the kernel must be at least 1x1`);
+  if (KH < 1 || KW < 1) throw fail(`the kernel must be at least 1x1, got ${KH}x${KW}`);
   if (b && (b.shape.length !== 1 || b.shape[0] !== O)) throw fail(`b must be [${O}]`);
   const [SH, SW] = pair(options.stride ?? 1);
   const [PH, PW] = pair(options.padding ?? 0);

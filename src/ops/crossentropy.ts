@@ -1,5 +1,5 @@
-import { tensor, view, Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { describeValue, expectTensor, tensor, view, Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape, sizeOf } from '../shape';
 import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
 import { binaryKernel } from '../kernels/elementwise';
@@ -27,6 +27,7 @@ export interface CrossEntropyOptions {
  */
 export function crossEntropy(logits: Tensor, labels: Int32Array | readonly number[] | Tensor, options: CrossEntropyOptions = {}): Tensor {
   const { labelSmoothing = 0, ignoreIndex = -100, reduction = 'mean' } = options;
+  expectTensor('crossEntropy', 'logits', logits);
   const fail = (why: string) => new Error(`webgpu-cnn crossEntropy: ${why}`);
   if (logits.shape.length < 2) throw fail(`logits must be [N, K], got ${formatShape(logits.shape)} (or [N, K, d1, ...] with labels [N, d1, ...])`);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw fail(`labelSmoothing ${labelSmoothing} must be in [0, 1]`);
@@ -62,7 +63,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   const ownLabels = labelTensor !== labels;
   if (!needsGrad(logits)) {
     [probs, count, weight, ownLabels ? labelTensor : null].forEach((t) => t?.dispose());
-    return out;
+    return output('crossEntropy', out);
   }
   // The caller's label tensor may be disposed before backward: keep a reference of our own.
   const keptLabels = ownLabels ? labelTensor : save(labelTensor);
@@ -78,10 +79,16 @@ function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, shape: num
   const n = sizeOf(shape);
   const expected = `labels ${formatShape(shape)} to match logits ${formatShape(logits)}`;
   if (labels instanceof Tensor) {
+    expectTensor('crossEntropy', 'labels', labels);
+    // Their values live on the GPU: the kernel checks them, giving a NaN loss (and NaN gradients) for a label
+    // that is not a class index, which fit and evaluate report; reading them here would stall every step.
     if (labels.size !== n || (labels.shape.length !== shape.length && labels.shape.length !== 1)) {
       throw new Error(`webgpu-cnn crossEntropy: expected ${expected}, got ${formatShape(labels.shape)}`);
     }
     return labels;
+  }
+  if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) {
+    throw new TypeError(`webgpu-cnn crossEntropy: labels must be an Int32Array, a list of class indices or a Tensor, got ${describeValue(labels)}`);
   }
   if (labels.length !== n) throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits ${formatShape(logits)}; expected ${n} (${expected})`);
   for (let i = 0; i < labels.length; i++) {

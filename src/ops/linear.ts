@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { gemm } from '../kernels/matmul';
 import { binaryKernel } from '../kernels/elementwise';
@@ -11,6 +11,9 @@ import { sumAxes } from './sum';
  * dx = dy W,  dW = dy^T x,  db = sum_n dy  (a ReLU first masks dy where the output is 0).
  */
 export function linear(x: Tensor, w: Tensor, b?: Tensor | null, options: { relu?: boolean } = {}): Tensor {
+  expectTensor('linear', 'x', x);
+  expectTensor('linear', 'w', w);
+  if (b != null) expectTensor('linear', 'b', b);
   const fail = (why: string) =>
     new Error(`webgpu-cnn linear: ${why} (x: ${formatShape(x.shape)}, w: ${formatShape(w.shape)}${b ? `, b: ${formatShape(b.shape)}` : ''})`);
   if (x.shape.length !== 2) throw fail('x must be [N, in]');
@@ -19,7 +22,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null, options: { relu?
   const outF = w.shape[0];
   if (b && (b.shape.length !== 1 || b.shape[0] !== outF)) throw fail(`b must be [${outF}]`);
   const out = gemm(x, w, { m: N, n: outF, k: inF, transB: true, bias: b ? 'column' : undefined, relu: !!options.relu }, { bias: b });
-  if (!needsGrad(x, w, b ?? null)) return out;
+  if (!needsGrad(x, w, b ?? null)) return output('linear', out);
   const sx = save(x);
   const sw = save(w);
   const sout = options.relu ? save(out) : null;

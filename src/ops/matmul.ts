@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { gemm } from '../kernels/matmul';
 
@@ -8,13 +8,15 @@ import { gemm } from '../kernels/matmul';
  * dA = dy x B^T and dB = A^T x dy: the same kernel, with the saved operand read as its transpose.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  expectTensor('matmul', 'a', a);
+  expectTensor('matmul', 'b', b);
   if (a.shape.length !== 2 || b.shape.length !== 2 || a.shape[1] !== b.shape[0]) {
     throw new Error(`webgpu-cnn matmul: expected a: [m, k] and b: [k, n], got a: ${formatShape(a.shape)} and b: ${formatShape(b.shape)}`);
   }
   const [m, k] = a.shape;
   const n = b.shape[1];
   const out = gemm(a, b, { m, n, k });
-  if (!needsGrad(a, b)) return out;
+  if (!needsGrad(a, b)) return output('matmul', out);
   const sa = save(a);
   const sb = save(b);
   return record('matmul', out, [a, b], (dy) => [

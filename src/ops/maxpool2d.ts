@@ -1,7 +1,8 @@
 import { empty, untrack, type Tensor } from '../tensor';
-import { record, needsGrad } from '../autograd/tape';
+import { record, needsGrad, output } from '../autograd/tape';
 import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from '../kernels/pool';
 
+/** Options of `maxPool2d`. */
 export interface MaxPool2dOptions extends Pool2dOptions {
   /** apply a ReLU to the input first (fused: the same single pass) */
   relu?: boolean;
@@ -28,7 +29,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   launchPool('max_forward', g, out.size, { x, out, argmaxOut: argmax }, !!options.relu);
   if (!needsGrad(x)) {
     argmax.dispose();
-    return out;
+    return output('maxPool2d', out);
   }
   return record('maxPool2d', out, [x], (dy) => [() => poolBackward('max_backward', g, dy, argmax)], [argmax]);
 }

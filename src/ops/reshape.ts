@@ -1,4 +1,4 @@
-import { view, type Tensor } from '../tensor';
+import { expectTensor, view, type Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { formatShape, sizeOf } from '../shape';
 
@@ -7,6 +7,7 @@ import { formatShape, sizeOf } from '../shape';
  * d/dx = dy reshaped back to x's shape.
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('reshape', 'x', x);
   const target = resolveShape(x, shape);
   const out = view(x, target);
   return record('reshape', out, [x], (dy) => [() => reshape(dy, x.shape)]);
@@ -14,6 +15,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** [n, ...] -> [n, product of the rest]; keeps dimension 0 like torch.nn.Flatten. */
 export function flatten(x: Tensor): Tensor {
+  expectTensor('flatten', 'x', x);
   if (x.shape.length < 1) throw new Error(`webgpu-cnn flatten: needs at least one dimension, got ${formatShape(x.shape)}`);
   return reshape(x, [x.shape[0], sizeOf(x.shape.slice(1))]);
 }

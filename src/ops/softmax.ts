@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { normaliseAxis, sizeOf } from '../shape';
 import { softmaxKernel, softmaxGradKernel } from '../kernels/softmax';
 
@@ -13,11 +13,12 @@ export function softmax(x: Tensor, axis = -1): Tensor {
 
 /** @internal softmax or its log along an axis, with the matching backward rule (log: dx = dy - y' sum(dy)). */
 export function softmaxAlong(op: string, x: Tensor, axis: number, log: boolean): Tensor {
+  expectTensor(op, 'x', x);
   const a = normaliseAxis(op, axis, x.shape.length);
   const len = x.shape[a];
   const view = { rows: x.size / Math.max(len, 1), axis: len, inner: sizeOf(x.shape.slice(a + 1)) };
   const out = softmaxKernel(x, view, log);
-  if (!needsGrad(x)) return out;
+  if (!needsGrad(x)) return output(op, out);
   const y = save(out);
   return record(op, out, [x], (dy) => [() => softmaxGradKernel(y, dy, view, log)], [y]);
 }

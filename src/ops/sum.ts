@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { normaliseAxis } from '../shape';
 import { broadcastKernel } from '../kernels/elementwise';
@@ -22,6 +22,7 @@ export function sumAxes(x: Tensor, axes: readonly number[], keepDims: boolean, s
 }
 
 export function axisList(op: string, x: Tensor, axes?: number | readonly number[]): number[] {
+  expectTensor(op, 'x', x);
   if (axes === undefined) return x.shape.map((_, i) => i);
   const list = (typeof axes === 'number' ? [axes] : [...axes]).map((a) => normaliseAxis(op, a, x.shape.length));
   if (new Set(list).size !== list.length) throw new Error(`webgpu-cnn ${op}: axes ${JSON.stringify(axes)} repeat an axis`);

@@ -1,7 +1,8 @@
 import type { Tensor } from '../tensor';
-import { Optimizer, type ParamGroup } from './optimizer';
+import { Optimizer, checkRange, type ParamGroup } from './optimizer';
 import { adamKernel } from '../kernels/optim';
 
+/** Options of `Adam` and `AdamW` (torch.optim.Adam's names and defaults). */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -17,10 +18,16 @@ export class Adam extends Optimizer {
   protected decoupled = false;
 
   constructor(params: Tensor[] | ParamGroup[], options: AdamOptions = {}) {
-    super(params, options.lr ?? 1e-3);
+    super(params, options?.lr ?? 1e-3);
+    const name = new.target.name;
     this.betas = options.betas ?? [0.9, 0.999];
+    if (!Array.isArray(this.betas) || this.betas.length !== 2) throw new Error(`webgpu-cnn ${name}: betas must be a pair [beta1, beta2], got ${JSON.stringify(this.betas)}`);
+    checkRange(name, 'betas[0]', this.betas[0], 0, 1);
+    checkRange(name, 'betas[1]', this.betas[1], 0, 1);
     this.eps = options.eps ?? 1e-8;
+    checkRange(name, 'eps', this.eps, 0);
     this.weightDecay = options.weightDecay ?? 0;
+    checkRange(name, 'weightDecay', this.weightDecay, 0);
   }
 
   protected stateNames(): string[] {
@@ -31,6 +38,7 @@ export class Adam extends Optimizer {
     return [1 - this.betas[0] ** this.t, 1 - this.betas[1] ** this.t];
   }
 
+  /** @inheritDoc */
   protected update(p: Tensor, g: Tensor, [m, v]: Tensor[], hyper: Tensor): void {
     adamKernel(p, g, m, v, hyper, {
       beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: this.weightDecay, decoupled: this.decoupled,

@@ -4,7 +4,7 @@
  * zeroGrad, global-norm gradient clipping, state save and restore, and each group's `hyper` buffer of per-step
  * values (learning rate, bias corrections, clipping factor) that its fused kernel reads.
  */
-import { Tensor, assign, empty, untrack } from '../tensor';
+import { Tensor, assign, describeValue, empty, untrack } from '../tensor';
 import { formatShape } from '../shape';
 import { zeros } from '../ops/fill';
 import { noGrad } from '../autograd/tape';
@@ -34,9 +34,11 @@ interface Group {
   lr: number;
   /** the group's lr relative to the first group's at construction, which schedules keep */
   ratio: number;
-  hyper: Tensor;
+  /** made at the first step, so that a constructor that rejects its options has allocated nothing */
+  hyper: Tensor | null;
 }
 
+/** The base of `SGD`, `Adam` and `AdamW`: `zeroGrad()`, `step()`, `clipGradNorm()`, parameter groups. */
 export abstract class Optimizer {
   /** steps taken */
   t = 0;
@@ -47,17 +49,36 @@ export abstract class Optimizer {
   private state = new Map<Tensor, Tensor[]>();
 
   constructor(params: Tensor[] | ParamGroup[], lr: number) {
-    const groups: ParamGroup[] = params.length && !(params[0] instanceof Tensor) ? (params as ParamGroup[]) : [{ params: params as Tensor[] }];
-    const first = groups[0]?.lr ?? lr;
+    const name = new.target.name;
+    if (!Array.isArray(params)) {
+      const hint = params && typeof (params as { parameters?: unknown }).parameters === 'function' ? ' (pass model.parameters(), not the model)' : '';
+      throw new TypeError(`webgpu-cnn ${name}: expected an array of parameter tensors${hint}, got ${describeValue(params)}`);
+    }
+    const grouped = params.length > 0 && !(params[0] instanceof Tensor);
+    const groups: ParamGroup[] = grouped ? (params as ParamGroup[]) : [{ params: params as Tensor[] }];
+    checkLearningRate(name, lr);
+    groups.forEach((g, gi) => {
+      const where = grouped ? `group ${gi}: ` : '';
+      if (!Array.isArray(g?.params)) throw new TypeError(`webgpu-cnn ${name}: ${where}expected { params: Tensor[], lr? }, got ${describeValue(g)}`);
+      g.params.forEach((p, i) => {
+        if (!(p instanceof Tensor)) throw new TypeError(`webgpu-cnn ${name}: ${where}parameter ${i} must be a Tensor, got ${describeValue(p)}`);
+      });
+      if (g.lr !== undefined) checkLearningRate(name, g.lr);
+    });
+    const first = groups[0].lr ?? lr;
     this.groups = groups.map((g) => {
       const glr = g.lr ?? lr;
-      if (!(glr >= 0)) throw new Error(`webgpu-cnn optimizer: learning rate ${glr} must be a non-negative number`);
-      const hyper = empty([4]);
-      untrack(hyper);
-      return { params: [...g.params], lr: glr, ratio: first > 0 ? glr / first : 1, hyper };
+      return { params: [...g.params], lr: glr, ratio: first > 0 ? glr / first : 1, hyper: null };
     });
-    if (!this.groups.length) throw new Error('webgpu-cnn optimizer: no parameters');
     this.params = this.groups.flatMap((g) => g.params);
+  }
+
+  private hyperOf(g: Group): Tensor {
+    if (!g.hyper) {
+      g.hyper = empty([4]);
+      untrack(g.hyper);
+    }
+    return g.hyper;
   }
 
   /** The first group's learning rate; setting it (schedules do) keeps the other groups' ratios to it. */
@@ -78,7 +99,7 @@ export abstract class Optimizer {
   setGroupLr(index: number, lr: number): void {
     const g = this.groups[index];
     if (!g) throw new Error(`webgpu-cnn optimizer: no parameter group ${index} (there are ${this.groups.length})`);
-    if (!(lr >= 0)) throw new Error(`webgpu-cnn optimizer: learning rate ${lr} must be a non-negative number`);
+    checkLearningRate(this.constructor.name, lr);
     g.lr = lr;
     const first = this.groups[0].lr;
     for (const other of this.groups) other.ratio = first > 0 ? other.lr / first : 1;
@@ -92,6 +113,11 @@ export abstract class Optimizer {
     }
   }
 
+  /** The global-norm limit set by clipGradNorm, or null. */
+  get maxGradNorm(): number | null {
+    return this.clipNorm;
+  }
+
   /** Rescales the gradients at each step so that their global L2 norm is at most maxNorm (null: off). */
   clipGradNorm(maxNorm: number | null): this {
     if (maxNorm !== null && !(maxNorm > 0)) throw new Error(`webgpu-cnn clipGradNorm: maxNorm ${maxNorm} must be positive`);
@@ -101,13 +127,28 @@ export abstract class Optimizer {
 
   /** One update of every trainable parameter that has a gradient. Records GPU work; does not wait. */
   step(): void {
+    // lr may have been set since construction (a schedule, or a user's `opt.lr = ...`): checked before any work.
+    this.groups.forEach((g) => checkLearningRate(this.constructor.name, g.lr));
     this.t++;
     const live = this.params.filter((p) => p.requiresGrad && p.grad);
-    for (const g of this.groups) assign(g.hyper, Float32Array.from([g.lr, ...this.biasCorrections(), 1]));
+    // In a compiled step the refreshes run in place of this method on each replay, in this order: the first
+    // group's takes the next step count, every group's its current lr.
+    this.groups.forEach((g, i) => {
+      assign(this.hyperOf(g), this.hyperValues(g), () => {
+        checkLearningRate(this.constructor.name, g.lr);
+        if (i === 0) this.t++;
+        return this.hyperValues(g);
+      });
+    });
     if (this.clipNorm !== null && live.length) this.recordClip(live);
     for (const g of this.groups) {
-      for (const p of g.params) if (p.requiresGrad && p.grad) this.update(p, p.grad, this.stateOf(p), g.hyper);
+      for (const p of g.params) if (p.requiresGrad && p.grad) this.update(p, p.grad, this.stateOf(p), this.hyperOf(g));
     }
+  }
+
+  /** hyper = [lr, 1 - beta1^t, 1 - beta2^t, gradient scale (1 until clipping sets it)] */
+  private hyperValues(g: Group): Float32Array {
+    return Float32Array.from([g.lr, ...this.biasCorrections(), 1]);
   }
 
   /** Adam's 1 - beta1^t and 1 - beta2^t; 1 for optimisers without them. */
@@ -118,6 +159,7 @@ export abstract class Optimizer {
   /** The names (PyTorch's) of the state tensors of the parameter's shape the optimiser keeps per parameter. */
   protected abstract stateNames(): string[];
 
+  /** One parameter's update from its gradient, its optimiser state and its group's hyper values (one fused kernel). */
   protected abstract update(param: Tensor, grad: Tensor, state: Tensor[], hyper: Tensor): void;
 
   private stateOf(p: Tensor): Tensor[] {
@@ -174,7 +216,7 @@ export abstract class Optimizer {
 
   private recordClip(live: Tensor[]): void {
     const total = noGrad(() => scope(() => live.map((p) => sum(mul(p.grad!, p.grad!))).reduce((a, b) => add(a, b))));
-    for (const g of this.groups) clipFactorKernel(total, g.hyper, this.clipNorm!);
+    for (const g of this.groups) clipFactorKernel(total, this.hyperOf(g), this.clipNorm!);
     total.dispose();
   }
 
@@ -182,6 +224,24 @@ export abstract class Optimizer {
   dispose(): void {
     for (const s of this.state.values()) s.forEach((t) => t.dispose());
     this.state.clear();
-    this.groups.forEach((g) => g.hyper.dispose());
+    for (const g of this.groups) {
+      g.hyper?.dispose();
+      g.hyper = null;
+    }
+  }
+}
+
+function checkLearningRate(optimizer: string, lr: unknown): void {
+  if (typeof lr !== 'number' || !(lr >= 0 && Number.isFinite(lr))) {
+    throw new Error(`webgpu-cnn ${optimizer}: the learning rate must be a finite number >= 0, got ${describeValue(lr)}`);
+  }
+}
+
+/** For the options of an optimiser: a finite number in [min, max) (max excluded), or in [min, max] when `closed`. */
+export function checkRange(optimizer: string, name: string, v: unknown, min: number, max = Infinity, closed = false): void {
+  const ok = typeof v === 'number' && Number.isFinite(v) && v >= min && (closed ? v <= max : v < max);
+  if (!ok) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${closed ? ']' : ')'}`;
+    throw new Error(`webgpu-cnn ${optimizer}: ${name} must be a finite number ${range}, got ${describeValue(v)}`);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Optimizer } from './optimizer';
 
+/** A learning rate as a function of the step count. */
 export type Schedule = (step: number) => number;
 
 /** lr * gamma^floor(step / stepSize) (torch.optim.lr_scheduler.StepLR). */
@@ -17,6 +18,7 @@ export const cosine = (lr: number, totalSteps: number, minLr = 0): Schedule => (
 export const withWarmup = (schedule: Schedule, warmupSteps: number): Schedule => (t) =>
   t < warmupSteps ? (schedule(t) * (t + 1)) / warmupSteps : schedule(t);
 
+/** Sets an optimiser's `lr` from a `Schedule`: `lr = schedule(0)` now, then `schedule(k)` at the k-th `step()`. */
 export class LRScheduler {
   private count = 0;
   constructor(
@@ -25,6 +27,7 @@ export class LRScheduler {
   ) {
     optimizer.lr = schedule(0);
   }
+  /** Moves the schedule on by one step and sets the optimiser's `lr`. */
   step(): void {
     this.optimizer.lr = this.schedule(++this.count);
   }

@@ -1,19 +1,22 @@
-import { tensor, type Tensor } from '../tensor';
+import { describeValue, tensor, type Tensor } from '../tensor';
 import { noGrad } from '../autograd/tape';
 import { crossEntropy } from '../ops/crossentropy';
 import { argmax } from '../ops/argmax';
 import { scope } from '../tensor';
-import type { Module } from '../nn/module';
-import { batches, type Dataset } from '../data/dataset';
+import { Module } from '../nn/module';
+import { batches, checkDataset, type Dataset } from '../data/dataset';
+import { nonFinite } from './numbers';
 
 /** A loss: the model's output and the batch's target (see FitOptions.loss) to a scalar. */
 export type LossFn = (output: Tensor, target: Tensor) => Tensor;
 /** A metric: one batch's value as a scalar tensor (averaged over samples, weighted by batch size). */
 export type Metric = (output: Tensor, target: Tensor) => Tensor;
 
+/** What `evaluate` measured on a dataset. */
 export interface Evaluation {
+  /** the mean loss over the samples (cross-entropy unless `options.loss` is given) */
   loss: number;
-  /** the share of labels predicted right: per image, or per pixel for masks */
+  /** the share of labels predicted right: per image, or per pixel for masks, in [0, 1] */
   accuracy: number;
   /** the predicted class (argmax over the output's axis 1) of every label, in the data's order */
   predictions: Int32Array;
@@ -29,6 +32,8 @@ export async function evaluate(
   model: Module, data: Dataset,
   options: { batchSize?: number; loss?: LossFn; metrics?: Record<string, Metric> } = {},
 ): Promise<Evaluation> {
+  if (!(model instanceof Module)) throw new TypeError(`webgpu-cnn evaluate: model must be a Module, got ${describeValue(model)}`);
+  checkDataset('evaluate', data);
   const batchSize = options.batchSize ?? 250;
   const metrics = Object.entries(options.metrics ?? {});
   const wasTraining = model.training;
@@ -52,10 +57,18 @@ export async function evaluate(
           return [argmax(out, 1), l, ...metrics.map(([, m]) => m(out, target()))];
         }),
       );
-      const classes = await pred.data();
-      lossSum += (await loss.data())[0] * batch.size;
-      for (let i = 0; i < values.length; i++) sums[i] += (await values[i].data())[0] * batch.size;
-      [pred, loss, ...values].forEach((t) => t.dispose());
+      let classes: Float32Array;
+      let batchLoss: number;
+      try {
+        classes = await pred.data();
+        batchLoss = (await loss.data())[0];
+        for (let i = 0; i < values.length; i++) sums[i] += (await values[i].data())[0] * batch.size;
+      } finally {
+        [pred, loss, ...values].forEach((t) => t.dispose());
+      }
+      // An accuracy from NaN logits would be meaningless: stop and say where.
+      if (!Number.isFinite(batchLoss)) throw nonFinite('evaluate', batchLoss, `the loss of the batch starting at sample ${offset / perLabel}`);
+      lossSum += batchLoss * batch.size;
       for (let i = 0; i < classes.length; i++) {
         predictions[offset + i] = classes[i];
         if (classes[i] === batch.labels[i]) correct++;

@@ -33,6 +33,27 @@ it('Conv2d and Linear compute their layer with their own parameters, initialised
   expect(new nn.Linear(6, 3, { bias: false }).bias).toBeNull();
 });
 
+it('initialisation fills U(-1/sqrt(fanIn), 1/sqrt(fanIn)): the whole range, with its spread, for weights and biases', async () => {
+  // U(-b, b) has standard deviation b / sqrt(3); with thousands of draws the sample max is within 1% of b.
+  const expectUniform = (values: Float32Array, bound: number, what: string) => {
+    const n = values.length;
+    const max = Math.max(...values.map(Math.abs));
+    const std = Math.sqrt(values.reduce((s, v) => s + v * v, 0) / n);
+    expect(max, `${what}: max |w|`).toBeLessThanOrEqual(bound);
+    expect(max, `${what}: max |w|`).toBeGreaterThan(bound * (n > 1000 ? 0.99 : 0.8));
+    expect(Math.abs(std / (bound / Math.sqrt(3)) - 1), `${what}: spread`).toBeLessThan(n > 1000 ? 0.03 : 0.25);
+  };
+  const lin = new nn.Linear(50, 80, { seed: 4 });
+  expectUniform(await lin.weight.data(), 1 / Math.sqrt(50), 'Linear weight');
+  expectUniform(await lin.bias!.data(), 1 / Math.sqrt(50), 'Linear bias');
+  const conv = new nn.Conv2d(6, 64, 3, { seed: 5 });
+  expectUniform(await conv.weight.data(), 1 / Math.sqrt(6 * 9), 'Conv2d weight');
+  expectUniform(await conv.bias!.data(), 1 / Math.sqrt(6 * 9), 'Conv2d bias');
+  // the bias is drawn from its own stream, not a copy of the weight's first elements
+  expect(Array.from(await lin.bias!.data())).not.toEqual(Array.from((await lin.weight.data()).subarray(0, 80)));
+  [lin, conv].forEach((m) => m.dispose());
+});
+
 it('the same seed initialises the same weights; manualSeed makes default seeds repeat', async () => {
   const a = await new nn.Linear(4, 4, { seed: 3 }).weight.data();
   const b = await new nn.Linear(4, 4, { seed: 3 }).weight.data();
@@ -42,6 +63,11 @@ it('the same seed initialises the same weights; manualSeed makes default seeds r
   wc.manualSeed(11);
   const d = await new nn.Conv2d(1, 2, 3).weight.data();
   expect(c).toEqual(d);
+  // and other seeds other weights: explicit ones, and the next default seed after manualSeed
+  expect(await new nn.Linear(4, 4, { seed: 4 }).weight.data()).not.toEqual(a);
+  expect(await new nn.Conv2d(1, 2, 3).weight.data()).not.toEqual(c);
+  wc.manualSeed(12);
+  expect(await new nn.Conv2d(1, 2, 3).weight.data()).not.toEqual(c);
 });
 
 it('Sequential names parameters and buffers with PyTorch keys', () => {
@@ -119,9 +145,15 @@ it('pooling, activations, flatten and dropout modules do what their ops do', asy
   expectClose(await new nn.Tanh().forward(x.t).data(), x.ref.data.map(Math.tanh), { atol: 1e-6 });
   expectClose(await new nn.Sigmoid().forward(x.t).data(), x.ref.data.map((v) => 1 / (1 + Math.exp(-v))), { atol: 1e-6 });
   expect(new nn.Flatten().forward(x.t).shape).toEqual([2, 90]);
-  const drop = new nn.Dropout(0.5, { seed: 1 });
+  // Dropout: about p of the elements zeroed (the input has no zeros), the others scaled by exactly 1 / (1 - p)
+  const drop = new nn.Dropout(0.25, { seed: 1 });
   const y = await drop.forward(x.t).data();
-  expect(y.filter((v) => v === 0).length).toBeGreaterThan(40);
+  const dropped = y.filter((v) => v === 0).length;
+  expect(Math.abs(dropped / y.length - 0.25)).toBeLessThan(5 * Math.sqrt((0.25 * 0.75) / y.length));
+  const kept = [...y.keys()].filter((i) => y[i] !== 0);
+  expectClose(kept.map((i) => y[i]), kept.map((i) => x.ref.data[i] / 0.75), { rtol: 1e-6, atol: 0 }, 'kept values');
+  // a fresh mask each call
+  expect(await drop.forward(x.t).data()).not.toEqual(y);
   drop.eval();
   expectClose(await drop.forward(x.t).data(), x.ref.data);
 });
@@ -140,11 +172,18 @@ it('loadStateDict copies in place, all or nothing, and names what does not fit',
   const b = new nn.Sequential(new nn.Linear(3, 2, { seed: 2 }));
   const weight = b.layers[0] as wc.nn.Linear;
   const before = await weight.weight.data();
+  const biasBefore = await weight.bias!.data();
   expect(() => b.loadStateDict({ '0.weight': wc.zeros([2, 3]) })).toThrow(/missing keys \[0\.bias\]/);
+  // The bad key comes after a good one (stateDict order: 0.weight, then 0.bias), so writing key by key would
+  // already have changed the weight when the bias is found wrong.
+  expect(() => b.loadStateDict({ '0.weight': wc.zeros([2, 3]), '0.bias': wc.zeros([3]) })).toThrow(/"0\.bias" expects \[2\], got \[3\]/);
   expect(() => b.loadStateDict({ '0.weight': wc.zeros([3, 2]), '0.bias': wc.zeros([2]) })).toThrow(/"0\.weight" expects \[2, 3\], got \[3, 2\]/);
+  expect(() => b.loadStateDict({ '0.weight': new Float32Array(6), '0.bias': new Float32Array(3) })).toThrow(/"0\.bias" expects \[2\] \(2 values\), got 3 values/);
   expect(await weight.weight.data()).toEqual(before);
+  expect(await weight.bias!.data()).toEqual(biasBefore);
   b.loadStateDict(a.stateDict());
   expect(await weight.weight.data()).toEqual(await (a.layers[0] as wc.nn.Linear).weight.data());
+  expect(await weight.bias!.data()).toEqual(await (a.layers[0] as wc.nn.Linear).bias!.data());
 });
 
 it('nn.Conv2d with groups and dilation: PyTorch weight shape, init bound and the functional result', async () => {

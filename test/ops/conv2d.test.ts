@@ -22,6 +22,10 @@ const cases: Case[] = [
   // K = 1*3*3 = 9 with P*Q = 48: the patches get zero rows up to K = 12 for the GEMM's 16-byte loads (and dx,
   // a convolution with 3 input channels, pads 27 to 28)
   { x: [2, 1, 8, 6], w: [3, 1, 3, 3], padding: [1, 1], bias: true },
+  // stride 1 with padding >= kernel: dx cannot be a convolution of dy (its padding KH-1-PH would be negative),
+  // so it goes through col2im like the strided cases
+  { x: [2, 2, 5, 4], w: [3, 2, 2, 2], padding: [2, 2], bias: true },
+  { x: [1, 3, 4, 6], w: [2, 3, 3, 1], padding: [1, 2] },
 ];
 
 it.each(cases)('conv2d x%j w%j stride %j padding %j', async ({ x, w, stride = [1, 1], padding = [0, 0], bias }) => {

@@ -4,6 +4,7 @@ import { checkOp, expectClose, setup } from '../helpers';
 import { matmulRef } from '../reference/matmul';
 import { randomArray } from '../reference/array';
 import { gemm } from '../../src/kernels/matmul';
+import { GPU_MATMUL } from '../../src/kernels/matmul-plan';
 
 beforeAll(setup);
 afterEach(() => wc.setMatmulConfig(null));
@@ -29,6 +30,8 @@ const configs: wc.MatmulConfig[] = [
   { entry: 'blocked', wgX: 16, wgY: 4, tileK: 16, vec4: false },
   { entry: 'tiled', wgX: 8, wgY: 8, tileK: 16, vec4: true },
   { entry: 'tiled', wgX: 4, wgY: 16, tileK: 8, vec4: false },
+  // what every real GPU runs (16 x 16 workgroups, 64 x 64 tiles); SwiftShader's default is the blocked one
+  GPU_MATMUL,
 ];
 
 describe.each(configs)('matmul $entry $wgX x $wgY, tileK $tileK, vec4 $vec4', (config) => {

@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { maxPool2d } from '../../src/ops/maxpool2d';
-import { checkOp, expectClose, setup } from '../helpers';
+import { checkOp, collectGarbage, expectClose, setup } from '../helpers';
 import { maxPool2dRef, randomPoolConfigs, type Pair } from '../reference/pool';
 import type { NdArray } from '../reference/array';
 
@@ -80,6 +80,7 @@ it('sends the gradient of a tie to the first maximum in each window, like PyTorc
 });
 
 it('frees the saved argmax: at once without autograd, after backward with it, and survives a scope', async () => {
+  await collectGarbage();
   const before = wc.memory().tensors;
   const plain = wc.tensor(new Float32Array(2 * 3 * 7 * 5), [2, 3, 7, 5]);
   wc.noGrad(() => maxPool2d(plain, { kernelSize: 2 })).dispose();

@@ -6,24 +6,35 @@ import { generator } from '../reference/array';
 
 beforeAll(setup);
 
+// Two parameters: the second spans more than one 256-wide workgroup of the update kernels, and two make the
+// global gradient norm differ from each parameter's own.
+const sizes = [13, 300];
 const next = generator(42);
-const p0 = Array.from({ length: 13 }, () => next() * 2 - 1);
-const grads = Array.from({ length: 4 }, () => Array.from({ length: 13 }, () => next() * 2 - 1));
+const p0 = sizes.map((n) => Array.from({ length: n }, () => next() * 2 - 1));
+const grads = Array.from({ length: 4 }, () => sizes.map((n) => Array.from({ length: n }, () => next() * 2 - 1)));
+/** The gradients of parameter i, step by step, as the float64 references take them. */
+const gradsOf = (i: number, gs = grads) => gs.map((step) => step[i]);
 
-/** Runs `steps` updates with the given gradients through a real backward: loss = sum(p * g). */
-async function run(make: (params: wc.Tensor[]) => wc.optim.Optimizer, clip?: number): Promise<Float32Array> {
-  const p = wc.tensor(p0, [13], { requiresGrad: true });
-  const opt = make([p]);
-  if (clip) opt.clipGradNorm(clip);
+/** Runs `steps` updates with the given gradients through a real backward: loss = sum_i sum(p_i * g_i). */
+async function run(make: (params: wc.Tensor[]) => wc.optim.Optimizer, clip?: number | null, after?: (opt: wc.optim.Optimizer) => void): Promise<Float32Array[]> {
+  const ps = p0.map((p, i) => wc.tensor(p, [sizes[i]], { requiresGrad: true }));
+  const opt = make(ps);
+  if (clip !== undefined) opt.clipGradNorm(clip);
   for (const g of grads) {
-    wc.scope(() => wc.sum(wc.mul(p, wc.tensor(g, [13]))).backward());
+    wc.scope(() => ps.map((p, i) => wc.sum(wc.mul(p, wc.tensor(g[i], [sizes[i]])))).reduce((a, b) => wc.add(a, b)).backward());
     opt.step();
     opt.zeroGrad();
+    after?.(opt);
   }
-  const out = await p.data();
+  const out = await Promise.all(ps.map((p) => p.data()));
   opt.dispose();
-  p.dispose();
+  ps.forEach((p) => p.dispose());
   return out;
+}
+
+/** Each parameter against its float64 reference run. */
+function expectEach(got: Float32Array[], ref: (p: number[], gs: number[][]) => number[], gs = grads): void {
+  got.forEach((g, i) => expectClose(g, ref(p0[i], gradsOf(i, gs)), { rtol: 1e-5, atol: 1e-6 }, `parameter ${i}`));
 }
 
 it.each([
@@ -32,7 +43,7 @@ it.each([
   { lr: 0.05, momentum: 0.9, nesterov: true },
   { lr: 0.1, momentum: 0.5, weightDecay: 0.01 },
 ])('SGD %j matches torch.optim.SGD', async (o) => {
-  expectClose(await run((ps) => new wc.optim.SGD(ps, o)), sgdRef(p0, grads, o), { rtol: 1e-5, atol: 1e-6 });
+  expectEach(await run((ps) => new wc.optim.SGD(ps, o)), (p, gs) => sgdRef(p, gs, o));
 });
 
 it.each([
@@ -40,22 +51,36 @@ it.each([
   { lr: 3e-3, betas: [0.8, 0.99] as [number, number], eps: 1e-6 },
   { lr: 1e-2, weightDecay: 0.1 },
 ])('Adam %j matches torch.optim.Adam', async (o) => {
-  expectClose(await run((ps) => new wc.optim.Adam(ps, o)), adamRef(p0, grads, o), { rtol: 1e-5, atol: 1e-6 });
+  expectEach(await run((ps) => new wc.optim.Adam(ps, o)), (p, gs) => adamRef(p, gs, o));
 });
 
 it('AdamW decays the weights directly, with 0.01 by default', async () => {
-  expectClose(await run((ps) => new wc.optim.AdamW(ps, { lr: 1e-2 })), adamRef(p0, grads, { lr: 1e-2, weightDecay: 0.01, decoupled: true }), { rtol: 1e-5, atol: 1e-6 });
-  expectClose(await run((ps) => new wc.optim.AdamW(ps, { lr: 1e-2, weightDecay: 0.3 })), adamRef(p0, grads, { lr: 1e-2, weightDecay: 0.3, decoupled: true }), { rtol: 1e-5, atol: 1e-6 });
+  expectEach(await run((ps) => new wc.optim.AdamW(ps, { lr: 1e-2 })), (p, gs) => adamRef(p, gs, { lr: 1e-2, weightDecay: 0.01, decoupled: true }));
+  expectEach(await run((ps) => new wc.optim.AdamW(ps, { lr: 1e-2, weightDecay: 0.3 })), (p, gs) => adamRef(p, gs, { lr: 1e-2, weightDecay: 0.3, decoupled: true }));
 });
 
-it('clips gradients by global norm before the update', async () => {
-  const maxNorm = 0.5;
-  const clipped = grads.map((g) => {
-    const norm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
-    const f = Math.min(1, maxNorm / (norm + 1e-6));
-    return g.map((v) => v * f);
+// The global norm of each step's gradients (both parameters) is about 10.5, each parameter's own about 2 and 10.
+const globalNorms = grads.map((step) => Math.sqrt(step.flat().reduce((s, v) => s + v * v, 0)));
+
+it.each([
+  ['below every step\'s norm: every step is scaled', 4],
+  ['between the steps\' norms: some steps are scaled, the others left alone', (Math.min(...globalNorms) + Math.max(...globalNorms)) / 2],
+  ['above every step\'s norm: nothing is scaled', 100],
+])('clips gradients by their global norm, %s', async (_, maxNorm) => {
+  const clipped = grads.map((step, s) => {
+    const f = Math.min(1, maxNorm / (globalNorms[s] + 1e-6));
+    return step.map((g) => g.map((v) => v * f));
   });
-  expectClose(await run((ps) => new wc.optim.SGD(ps, { lr: 0.1 }), maxNorm), sgdRef(p0, clipped, { lr: 0.1 }), { rtol: 1e-5, atol: 1e-6 });
+  expectEach(await run((ps) => new wc.optim.SGD(ps, { lr: 0.1 }), maxNorm), (p, gs) => sgdRef(p, gs, { lr: 0.1 }), clipped);
+});
+
+it('clipGradNorm(null) turns clipping off; 0, negative or NaN limits are refused', async () => {
+  const p = wc.zeros([1]);
+  const opt = new wc.optim.SGD([p], { lr: 1 });
+  for (const bad of [0, -1, NaN]) expect(() => opt.clipGradNorm(bad)).toThrow(/clipGradNorm: maxNorm .* must be positive/);
+  opt.dispose();
+  p.dispose();
+  expectEach(await run((ps) => new wc.optim.SGD(ps, { lr: 0.1 }).clipGradNorm(0.5), null), (q, gs) => sgdRef(q, gs, { lr: 0.1 }));
 });
 
 it('skips frozen parameters and parameters without a gradient', async () => {
@@ -90,4 +115,25 @@ it('learning-rate schedules follow their formulas', () => {
     seen.push(opt.lr);
   }
   expectClose(seen, [0.1, 0.1, 0.01, 0.01, 0.001]);
+});
+
+it('a scheduler changes the step the kernel takes, not only opt.lr', async () => {
+  // SGD with momentum: the learning rate multiplies the whole momentum buffer at each step (as in PyTorch).
+  const lrs = [0.1, 0.1, 0.01, 0.01];
+  let scheduler: wc.optim.LRScheduler | null = null;
+  const got = await run((ps) => {
+    const opt = new wc.optim.SGD(ps, { lr: 0.1, momentum: 0.9 });
+    scheduler = new wc.optim.LRScheduler(opt, wc.optim.stepDecay(0.1, 2, 0.1));
+    return opt;
+  }, undefined, () => scheduler!.step());
+  const ref = (p: number[], gs: number[][]) => {
+    const x = [...p];
+    let buf = gs[0].map(() => 0);
+    gs.forEach((g, t) => {
+      buf = buf.map((b, i) => (t === 0 ? g[i] : 0.9 * b + g[i]));
+      buf.forEach((b, i) => (x[i] -= lrs[t] * b));
+    });
+    return x;
+  };
+  expectEach(got, ref);
 });

@@ -11,7 +11,7 @@ export function upsampleRef(x: NdArray, out: [number, number], mode: 'nearest' |
   const source = (dst: number, input: number, output: number, d: number) => {
     if (alignCorners) return output > 1 ? (dst * (input - 1)) / (output - 1) : 0;
     const s = (dst + 0.5) * scaleOf(input, output, d) - 0.5;
-    return s < 0 ? 0 : s;
+    return Math.max(s, 0);
   };
   const data = new Float64Array(N * C * P * Q);
   for (let plane = 0; plane < N * C; plane++)

@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { setup } from '../helpers';
+import { collectGarbage, setup } from '../helpers';
 import { record } from '../../src/autograd/tape';
 
 beforeAll(setup);
@@ -48,6 +48,7 @@ it('backward(gradient) weighs the outputs, checks the shape and leaks nothing', 
   const w = wc.tensor([1, 2, 3], [3], { requiresGrad: true });
   const g = wc.tensor([1, 10, 100], [3]);
   const wide = wc.ones([2, 3]);
+  await collectGarbage();
   const before = wc.memory().tensors;
   const y = wc.mul(w, w); // dy/dw = 2w
   const recorded = wc.memory().tensors;

@@ -21,6 +21,9 @@ it('bytesInUse is flat across 1,000 ops, with intermediates disposed by scope', 
   expect(after.bytesInUse).toBe(base.bytesInUse);
   expect(after.tensors).toBe(base.tensors);
   expect(after.peakBytes).toBe(base.peakBytes);
+  // Disposed, not dropped: the collector would otherwise free them in the middle of a later test's count.
+  w.dispose();
+  x.dispose();
 });
 
 it('training-style steps with backward keep memory flat', async () => {
@@ -42,6 +45,8 @@ it('training-style steps with backward keep memory flat', async () => {
   await x.data();
   expect(wc.memory().bytesInUse).toBe(base.bytesInUse);
   expect(wc.memory().tensors).toBe(base.tensors);
+  w.dispose();
+  x.dispose();
 });
 
 it('dispose and scope release buffers to the pool', async () => {

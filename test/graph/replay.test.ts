@@ -1,0 +1,150 @@
+/**
+ * Compiled training steps against the same steps run op by op: bit-identical losses and weights for every demo
+ * model, re-planning when what the step does changes, and memory that stays flat over many replays.
+ */
+import { beforeAll, expect, it } from 'vitest';
+import * as wc from '../../src/index';
+import { compiledTrainStep } from '../../src/train/step';
+import { zoo, type ModelName } from '../../demo/zoo.mjs';
+import { collectGarbage, setup } from '../helpers';
+import { runtime } from '../../src/gpu/runtime';
+import { setRingBytes } from '../../src/graph/step-plan';
+
+beforeAll(setup);
+
+const models = () => zoo(wc.nn);
+
+function batchOf(batch: number, step: number) {
+  const images = Float32Array.from({ length: batch * 784 }, (_, i) => Math.sin(i * 0.013 + step * 1.7) * 0.5 + 0.5);
+  const labels = Int32Array.from({ length: batch }, (_, i) => (i * 3 + step) % 10);
+  return { images, labels };
+}
+
+async function train(name: ModelName, compile: boolean, steps: number, batch: number) {
+  wc.manualSeed(7);
+  const model = models()[name].make();
+  const opt = new wc.optim.Adam(model.parameters(), { lr: 3e-3 });
+  const losses: wc.Tensor[] = [];
+  for (let s = 0; s < steps; s++) {
+    const { images, labels } = batchOf(batch, s);
+    losses.push(wc.trainStep(model, opt, images, labels, [batch, 1, 28, 28], { compile }));
+  }
+  // read only at the end: replays queue up without a readback between them
+  const values = await Promise.all(losses.map(async (l) => (await l.data())[0]));
+  const weights = await Promise.all(Object.values(model.stateDict()).map(async (t) => Array.from(await t.data())));
+  losses.forEach((l) => l.dispose());
+  return { values, weights, model, opt };
+}
+
+it.each(['tiny', 'small', 'lenet', 'bn-residual'] as ModelName[])('%s: 20 replayed steps equal 20 eager ones bit for bit', async (name) => {
+  const eager = await train(name, false, 20, 2);
+  const replayed = await train(name, true, 20, 2);
+  expect(compiledTrainStep(replayed.model, replayed.opt).last).toBe('replayed');
+  expect(replayed.values).toEqual(eager.values);
+  expect(replayed.weights).toEqual(eager.weights); // running statistics and num_batches_tracked included
+  for (const r of [eager, replayed]) {
+    r.model.parameters().forEach((p) => p.dispose());
+    r.opt.dispose();
+  }
+}, 120_000);
+
+it.each([2048, 37])('runs queued without a readback stay exact when the input ring goes round (flush every %i dispatches)', async (limit) => {
+  const batch = runtime().batch;
+  const before = batch.maxDispatches;
+  setRingBytes(1); // two slots: the third queued run needs the first one's slot
+  batch.maxDispatches = limit; // 37: a flush inside most runs
+  try {
+    const eager = await train('tiny', false, 12, 2);
+    const replayed = await train('tiny', true, 12, 2);
+    expect(replayed.values).toEqual(eager.values);
+    expect(replayed.weights).toEqual(eager.weights);
+  } finally {
+    setRingBytes(null);
+    batch.maxDispatches = before;
+  }
+}, 120_000);
+
+it('a new batch shape, eval(), a frozen parameter or clipping records a new plan; coming back replays', async () => {
+  wc.manualSeed(3);
+  const model = models().tiny.make();
+  const opt = new wc.optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+  const step = compiledTrainStep(model, opt);
+  const run = (batch: number, s = 0) => {
+    const { images, labels } = batchOf(batch, s);
+    wc.trainStep(model, opt, images, labels, [batch, 1, 28, 28]).dispose();
+    return step.last;
+  };
+  expect([run(2), run(2), run(2)]).toEqual(['once', 'recorded', 'replayed']); // the first call makes SGD's momentum
+  expect(run(3)).toBe('recorded');
+  expect(run(2)).toBe('replayed');
+  model.eval();
+  expect(run(2)).toBe('recorded');
+  model.train();
+  expect(run(2)).toBe('replayed');
+  model.parameters()[0].requiresGrad = false;
+  expect(run(2)).toBe('recorded');
+  model.parameters()[0].requiresGrad = true;
+  opt.clipGradNorm(1);
+  expect(run(2)).toBe('recorded');
+  opt.clipGradNorm(null);
+  expect(run(2)).toBe('replayed');
+  model.parameters().forEach((p) => p.dispose());
+  opt.dispose();
+});
+
+it('memory stays flat over 1,000 replayed steps, and the plan holds less than an eager pool would', async () => {
+  wc.manualSeed(5);
+  const model = models().tiny.make();
+  const opt = new wc.optim.Adam(model.parameters(), { lr: 1e-3 });
+  const { images, labels } = batchOf(2, 0);
+  let at10: ReturnType<typeof wc.memory> | null = null;
+  for (let s = 1; s <= 1000; s++) {
+    const loss = wc.trainStep(model, opt, images, labels, [2, 1, 28, 28]);
+    if (s % 100 === 0) await loss.data();
+    loss.dispose();
+    if (s === 10) {
+      await collectGarbage(); // earlier tests' forgotten tensors are freed by the safety net on its own schedule
+      at10 = wc.memory();
+    }
+  }
+  await wc.sync();
+  await collectGarbage();
+  const at1000 = wc.memory();
+  expect(compiledTrainStep(model, opt).last).toBe('replayed');
+  expect(at1000.tensors).toBe(at10!.tensors);
+  expect(at1000.bytesInUse).toBe(at10!.bytesInUse);
+  expect(at1000.planBytes).toBe(at10!.planBytes);
+  const plan = compiledTrainStep(model, opt).plan!;
+  expect(plan.bytes).toBeLessThan(plan.eagerBytes);
+  model.parameters().forEach((p) => p.dispose());
+  opt.dispose();
+}, 120_000);
+
+it('with the autotuner on, a compiled step runs op by op until the winners are in, then records them and replays', async () => {
+  // Timings come back at once (a fake source): each candidate gets a time by its name's length.
+  wc.tuning.setTimingSource({ time: (name, run, done) => { run(); done(1 + name.length / 100); } });
+  wc.tuning.enable(true);
+  try {
+    wc.manualSeed(9);
+    const model = models().tiny.make();
+    const opt = new wc.optim.Adam(model.parameters(), { lr: 1e-3 });
+    const step = compiledTrainStep(model, opt);
+    const modes: Array<string | null> = [];
+    for (let s = 0; s < 6; s++) {
+      const { images, labels } = batchOf(2, s);
+      wc.trainStep(model, opt, images, labels, [2, 1, 28, 28]).dispose();
+      modes.push(step.last);
+    }
+    const eager = modes.filter((m) => m === 'eager').length;
+    expect(eager).toBeGreaterThanOrEqual(1);
+    expect(modes.slice(0, eager).every((m) => m === 'eager')).toBe(true); // op by op first, while timing
+    expect(modes.slice(eager)).toEqual(['recorded', ...Array(5 - eager).fill('replayed')]);
+    expect(Object.keys(wc.tuning.export().entries).length).toBeGreaterThan(0); // winners were decided
+    model.parameters().forEach((p) => p.dispose());
+    opt.dispose();
+  } finally {
+    wc.tuning.setTimingSource(null);
+    wc.tuning.enable(null);
+    wc.tuning.clear();
+  }
+});

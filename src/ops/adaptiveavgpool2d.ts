@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { formatShape } from '../shape';
 import { resize2d } from './resize';
 
@@ -9,6 +9,7 @@ import { resize2d } from './resize';
  * x: [N, C, H, W] -> [N, C, outH, outW].
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number, number]): Tensor {
+  expectTensor('adaptiveAvgPool2d', 'x', x);
   if (x.shape.length !== 4) throw new Error(`webgpu-cnn adaptiveAvgPool2d: x must be [N, C, H, W], got ${formatShape(x.shape)}`);
   const [oh, ow] = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
   if (![oh, ow].every((d) => Number.isInteger(d) && d >= 1)) {

@@ -1,4 +1,5 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
+import { output } from '../autograd/tape';
 import { formatShape, normaliseAxis, sizeOf } from '../shape';
 import { argmaxKernel } from '../kernels/softmax';
 
@@ -8,9 +9,10 @@ import { argmaxKernel } from '../kernels/softmax';
  * never requires grad.
  */
 export function argmax(x: Tensor, axis: number): Tensor {
+  expectTensor('argmax', 'x', x);
   const a = normaliseAxis('argmax', axis, x.shape.length);
   const len = x.shape[a];
   if (len === 0) throw new Error(`webgpu-cnn argmax: axis ${a} of ${formatShape(x.shape)} is empty`);
   const view = { rows: x.size / len, axis: len, inner: sizeOf(x.shape.slice(a + 1)) };
-  return argmaxKernel(x, view, x.shape.filter((_, i) => i !== a));
+  return output('argmax', argmaxKernel(x, view, x.shape.filter((_, i) => i !== a)));
 }

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { formatShape } from '../shape';
 import { full } from './fill';
 import { mul } from './mul';
@@ -14,6 +14,8 @@ import { reduceLoss, type Reduction } from './mseloss';
  * where softplus(-x) never overflows. Made of differentiable ops, so logits and targets both get gradients.
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, options: { posWeight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+  expectTensor('binaryCrossEntropyWithLogits', 'logits', logits);
+  expectTensor('binaryCrossEntropyWithLogits', 'target', target);
   if (logits.shape.join() !== target.shape.join()) {
     throw new Error(`webgpu-cnn binaryCrossEntropyWithLogits: logits ${formatShape(logits.shape)} and target ${formatShape(target.shape)} must have the same shape`);
   }

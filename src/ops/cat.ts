@@ -1,4 +1,4 @@
-import { empty, type Tensor } from '../tensor';
+import { empty, expectTensor, type Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { formatShape, normaliseAxis } from '../shape';
 import { narrowKernel, placeKernel } from '../kernels/slice';
@@ -9,7 +9,8 @@ import { reshape } from './reshape';
  * [.., d_i, ..] for each i -> [.., sum d_i, ..]. d/dx_i = the slice of dy where x_i went.
  */
 export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!tensors.length) throw new Error('webgpu-cnn cat: needs at least one tensor');
+  if (!Array.isArray(tensors as unknown) || !tensors.length) throw new Error('webgpu-cnn cat: needs a non-empty array of tensors');
+  tensors.forEach((t, i) => expectTensor('cat', `tensors[${i}]`, t));
   const rank = tensors[0].shape.length;
   const a = normaliseAxis('cat', axis, rank);
   const shapes = tensors.map((t) => formatShape(t.shape)).join(', ');
@@ -31,7 +32,8 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** torch.stack: tensors of one shape joined along a new axis. [..] x n -> [.., n, ..] (the new axis at `axis`). */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!tensors.length) throw new Error('webgpu-cnn stack: needs at least one tensor');
+  if (!Array.isArray(tensors as unknown) || !tensors.length) throw new Error('webgpu-cnn stack: needs a non-empty array of tensors');
+  tensors.forEach((t, i) => expectTensor('stack', `tensors[${i}]`, t));
   const shape = tensors[0].shape;
   const a = normaliseAxis('stack', axis, shape.length + 1);
   if (tensors.some((t) => formatShape(t.shape) !== formatShape(shape))) {

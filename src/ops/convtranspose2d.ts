@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape } from '../shape';
 import { binaryKernel } from '../kernels/elementwise';
 import { convAlgorithm, convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
@@ -30,13 +30,15 @@ const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v)
  * So the three kernels of conv2d run in other roles and no new kernel is needed.
  */
 export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, options: ConvTranspose2dOptions = {}): Tensor {
+  expectTensor('convTranspose2d', 'x', x);
+  expectTensor('convTranspose2d', 'w', w);
   const bias = b ?? null;
   const g = adjointGeometry(x, w, bias, options);
   const implicit = convAlgorithm() === 'implicit' || g.DH !== 1 || g.DW !== 1 || g.groups !== 1;
   const core = implicit ? convGradInput(x, w, g) : im2colGradInput(x, w, g);
   const out = bias ? binaryKernel('convTranspose2d', core, reshape(bias, [1, g.C, 1, 1]), 'ADD') : core;
   if (out !== core) core.dispose();
-  if (!needsGrad(x, w, bias)) return out;
+  if (!needsGrad(x, w, bias)) return output('convTranspose2d', out);
   const sx = save(x);
   const sw = save(w);
   return record('convTranspose2d', out, [x, w, bias], (dy) => [

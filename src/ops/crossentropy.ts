@@ -77,20 +77,20 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
 
 function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, shape: number[], K: number, ignoreIndex: number, logits: readonly number[]): Tensor {
   const n = sizeOf(shape);
-  const expected = `labels ${formatShape(shape)} to match logits ${formatShape(logits)}`;
+  const expected = `labels must be ${formatShape(shape)} to match logits ${formatShape(logits)}`;
   if (labels instanceof Tensor) {
     expectTensor('crossEntropy', 'labels', labels);
     // Their values live on the GPU: the kernel checks them, giving a NaN loss (and NaN gradients) for a label
     // that is not a class index, which fit and evaluate report; reading them here would stall every step.
     if (labels.size !== n || (labels.shape.length !== shape.length && labels.shape.length !== 1)) {
-      throw new Error(`webgpu-cnn crossEntropy: expected ${expected}, got ${formatShape(labels.shape)}`);
+      throw new Error(`webgpu-cnn crossEntropy: ${expected}, got ${formatShape(labels.shape)}`);
     }
     return labels;
   }
   if (!Array.isArray(labels) && !ArrayBuffer.isView(labels)) {
     throw new TypeError(`webgpu-cnn crossEntropy: labels must be an Int32Array, a list of class indices or a Tensor, got ${describeValue(labels)}`);
   }
-  if (labels.length !== n) throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits ${formatShape(logits)}; expected ${n} (${expected})`);
+  if (labels.length !== n) throw new Error(`webgpu-cnn crossEntropy: ${labels.length} labels for logits ${formatShape(logits)}; expected ${n}, one per entry of ${formatShape(shape)}`);
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i];
     if (l !== ignoreIndex && (!Number.isInteger(l) || l < 0 || l >= K)) {

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { formatShape, sizeOf } from '../shape';
 import { normalizeRows } from './layernorm';
 
@@ -9,6 +9,7 @@ import { normalizeRows } from './layernorm';
  * Gradients come from the parts it is made of (ops/layernorm.ts's normalizeRows, mul, add).
  */
 export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options: { eps?: number } = {}): Tensor {
+  expectTensor('groupNorm', 'x', x);
   const fail = (why: string) => new Error(`webgpu-cnn groupNorm: ${why} (x: ${formatShape(x.shape)})`);
   if (x.shape.length < 2) throw fail('x must be [N, C, ...]');
   const [n, c] = x.shape;

@@ -1,5 +1,5 @@
-import type { Tensor } from '../tensor';
-import { record, save, needsGrad } from '../autograd/tape';
+import { expectTensor, type Tensor } from '../tensor';
+import { record, save, needsGrad, output } from '../autograd/tape';
 import { binaryKernel, unaryKernel } from '../kernels/elementwise';
 
 /**
@@ -7,8 +7,9 @@ import { binaryKernel, unaryKernel } from '../kernels/elementwise';
  * (PyTorch's choice at the kinks).
  */
 export function hardswish(x: Tensor): Tensor {
+  expectTensor('hardswish', 'x', x);
   const out = unaryKernel(x, 'HARDSWISH');
-  if (!needsGrad(x)) return out;
+  if (!needsGrad(x)) return output('hardswish', out);
   const sx = save(x);
   return record('hardswish', out, [x], (dy) => [() => binaryKernel('hardswish', sx, dy, 'HARDSWISH_GRAD')], [sx]);
 }

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { fillKernel } from '../kernels/elementwise';
 import { formatShape } from '../shape';
 import { batchNorm2d } from './batchnorm2d';
@@ -13,6 +13,7 @@ import { add } from './add';
  * Gradients come from the parts it is made of (normalizeRows, mul, add).
  */
 export function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, options: { eps?: number } = {}): Tensor {
+  expectTensor('layerNorm', 'x', x);
   const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const tail = x.shape.slice(x.shape.length - shape.length);
   if (shape.length === 0 || shape.length > x.shape.length || tail.join() !== shape.join()) {

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { formatShape } from '../shape';
 import { sub } from './sub';
 import { mul } from './mul';
@@ -21,6 +21,8 @@ export function reduceLoss(op: string, losses: Tensor, reduction: Reduction): Te
  * target have the same shape. Made of differentiable ops: d/dinput = 2 (input - target) / count for the mean.
  */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  expectTensor('mseLoss', 'input', input);
+  expectTensor('mseLoss', 'target', target);
   if (input.shape.join() !== target.shape.join()) {
     throw new Error(`webgpu-cnn mseLoss: input ${formatShape(input.shape)} and target ${formatShape(target.shape)} must have the same shape`);
   }

@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { record } from '../autograd/tape';
 import { formatShape, normaliseAxis } from '../shape';
 import { fillKernel } from '../kernels/elementwise';
@@ -9,6 +9,7 @@ import { narrowKernel, placeKernel } from '../kernels/slice';
  * x: [.., d, ..] -> [.., length, ..]. d/dx = zeros with dy written into the same slice.
  */
 export function narrow(x: Tensor, axis: number, start: number, length: number): Tensor {
+  expectTensor('narrow', 'x', x);
   const a = normaliseAxis('narrow', axis, x.shape.length);
   const d = x.shape[a];
   if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > d) {
@@ -27,6 +28,7 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
  * given lengths, which must add up to the axis. Each piece is a narrow, so gradients flow back through each.
  */
 export function split(x: Tensor, sizes: number | readonly number[], axis = 0): Tensor[] {
+  expectTensor('split', 'x', x);
   const a = normaliseAxis('split', axis, x.shape.length);
   const d = x.shape[a];
   let lengths: number[];

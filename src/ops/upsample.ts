@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor';
+import { expectTensor, type Tensor } from '../tensor';
 import { formatShape } from '../shape';
 import { resize2d } from './resize';
 
@@ -21,6 +21,7 @@ export interface UpsampleOptions {
  * combination of inputs, so y = Ah x Aw^T per image (ops/resize.ts) and dx = Ah^T dy Aw.
  */
 export function upsample(x: Tensor, options: UpsampleOptions): Tensor {
+  expectTensor('upsample', 'x', x);
   const fail = (why: string) => new Error(`webgpu-cnn upsample: ${why} (x: ${formatShape(x.shape)})`);
   if (x.shape.length !== 4) throw fail('x must be [N, C, H, W]');
   const mode = options.mode ?? 'nearest';

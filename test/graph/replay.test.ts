@@ -6,6 +6,7 @@ import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { compiledTrainStep } from '../../src/train/step';
 import { zoo, type ModelName } from '../../demo/zoo.mjs';
+import { makeUNet } from '../../demo/unet.mjs';
 import { collectGarbage, setup } from '../helpers';
 import { runtime } from '../../src/gpu/runtime';
 import { setRingBytes } from '../../src/graph/step-plan';
@@ -36,7 +37,7 @@ async function train(name: ModelName, compile: boolean, steps: number, batch: nu
   return { values, weights, model, opt };
 }
 
-it.each(['tiny', 'small', 'lenet', 'bn-residual'] as ModelName[])('%s: 20 replayed steps equal 20 eager ones bit for bit', async (name) => {
+it.each(['tiny', 'small', 'lenet', 'bn-residual', 'mobilenet'] as ModelName[])('%s: 20 replayed steps equal 20 eager ones bit for bit', async (name) => {
   const eager = await train(name, false, 20, 2);
   const replayed = await train(name, true, 20, 2);
   expect(compiledTrainStep(replayed.model, replayed.opt).last).toBe('replayed');
@@ -46,6 +47,44 @@ it.each(['tiny', 'small', 'lenet', 'bn-residual'] as ModelName[])('%s: 20 replay
     r.model.parameters().forEach((p) => p.dispose());
     r.opt.dispose();
   }
+}, 120_000);
+
+// The segmentation path: a U-Net as a Module subclass (cat, transposed convolutions, group and batch norm), a
+// loss function of per-pixel targets with class weights, two parameter groups, and a schedule moving the lr.
+it('a U-Net step with a loss function, mask targets and parameter groups replays bit for bit', async () => {
+  const run = async (compile: boolean) => {
+    wc.manualSeed(11);
+    const model = makeUNet(wc, { width: 2, classes: 3 });
+    const params = model.parameters();
+    const opt = new wc.optim.Adam([{ params: params.slice(0, 4), lr: 1e-3 }, { params: params.slice(4) }], { lr: 4e-3 });
+    const scheduler = new wc.optim.LRScheduler(opt, wc.optim.cosine(4e-3, 6, 1e-4));
+    const loss = (out: wc.Tensor, target: wc.Tensor) => wc.crossEntropy(out, target, { weight: [0.5, 1, 2] });
+    const [n, size] = [2, 16];
+    const data: wc.data.Dataset = {
+      length: n, shape: [3, size, size], labelShape: [size, size],
+      images: Float32Array.from({ length: n * 3 * size * size }, (_, i) => Math.sin(i * 0.37) * 0.5 + 0.5),
+      labels: Int32Array.from({ length: n * size * size }, (_, i) => (i % 7 === 0 ? 2 : i % 5 === 0 ? 1 : 0)),
+    };
+    const losses: wc.Tensor[] = [];
+    for (let s = 0; s < 6; s++) {
+      const batch = { images: data.images, labels: data.labels, size: n };
+      losses.push(wc.trainStep(model, opt, data.images, data.labels, [n, 3, size, size], { compile, loss, data, batch }));
+      scheduler.step();
+    }
+    const values = await Promise.all(losses.map(async (l) => (await l.data())[0]));
+    const weights = await Promise.all(Object.values(model.stateDict()).map(async (t) => Array.from(await t.data())));
+    losses.forEach((l) => l.dispose());
+    const last = compiledTrainStep(model, opt, loss).last;
+    params.forEach((p) => p.dispose());
+    opt.dispose();
+    return { values, weights, last };
+  };
+  const eager = await run(false);
+  const replayed = await run(true);
+  expect(replayed.last).toBe('replayed');
+  expect(replayed.values.every(Number.isFinite)).toBe(true);
+  expect(replayed.values).toEqual(eager.values);
+  expect(replayed.weights).toEqual(eager.weights);
 }, 120_000);
 
 it.each([2048, 37])('runs queued without a readback stay exact when the input ring goes round (flush every %i dispatches)', async (limit) => {

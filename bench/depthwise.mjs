@@ -5,7 +5,8 @@
 //   npm run build && node bench/depthwise.mjs [--reps 3]
 import * as wc from '../dist/webgpu-cnn.js';
 
-const reps = Number(process.argv[process.argv.indexOf('--reps') + 1] || 3);
+const i = process.argv.indexOf('--reps');
+const reps = i > 0 ? Number(process.argv[i + 1]) : 3;
 const layers = [
   // MobileNet-style layers at a small batch: [N, C, H, W], 3x3, stride
   { x: [16, 16, 32, 32], stride: 1 },

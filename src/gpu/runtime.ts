@@ -149,6 +149,11 @@ export class Runtime {
     }
     expected = timing.dispatches;
     settle();
+    // A candidate's outputs and scratch went back to the pool in sizes the step may never ask for again (split-K
+    // partial sums, other tile padding): dropped once this batch is submitted, so that timing the variants of
+    // every shape class does not stack them all up in the pool.
+    this.trimPool();
+    this.batch.flush();
   }
 
   /** Throws if the device was lost; call before recording anything. */

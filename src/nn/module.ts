@@ -13,6 +13,9 @@ import { formatShape } from '../shape';
 // biome-ignore lint/suspicious/noExplicitAny: a module whose forward takes and returns anything
 export type AnyModule = Module<any, any>;
 
+// The empty result of fields(), shared: never pushed to (fields() makes its own array before the first push).
+const NONE: never[] = [];
+
 export interface LoadResult {
   /** the module's keys the dict did not have (left unchanged) */
   missingKeys: string[];
@@ -59,15 +62,26 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return m;
   }
 
-  /** Modules and parameters assigned to fields and not registered under another name. */
+  /**
+   * Modules and parameters assigned to fields and not registered under another name. A compiled training step
+   * walks this on every call (its state key), so fields that are neither cost no allocation.
+   */
   private fields(): { params: Array<[string, Tensor]>; children: Array<[string, AnyModule]> } {
-    const registered = new Set<unknown>([...this.ownParams.values(), ...this.ownBuffers.values(), ...this.ownChildren.values()]);
-    const params: Array<[string, Tensor]> = [];
-    const children: Array<[string, AnyModule]> = [];
-    for (const [key, value] of Object.entries(this)) {
+    let registered: Set<unknown> | null = null;
+    let params: Array<[string, Tensor]> = NONE;
+    let children: Array<[string, AnyModule]> = NONE;
+    for (const key of Object.keys(this)) {
+      const value: unknown = this[key as keyof this];
+      if (!(value instanceof Module || value instanceof Tensor)) continue;
+      registered ??= new Set<unknown>([...this.ownParams.values(), ...this.ownBuffers.values(), ...this.ownChildren.values()]);
       if (registered.has(value)) continue;
-      if (value instanceof Module) children.push([key, value]);
-      else if (value instanceof Tensor && !value.disposed && value.requiresGrad && !value.node) params.push([key, value]);
+      if (value instanceof Module) {
+        if (children === NONE) children = [];
+        children.push([key, value]);
+      } else if (value instanceof Tensor && !value.disposed && value.requiresGrad && !value.node) {
+        if (params === NONE) params = [];
+        params.push([key, value]);
+      }
     }
     return { params, children };
   }
@@ -94,7 +108,15 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Every parameter, frozen ones included (optimisers skip those with requiresGrad = false). */
   parameters(): Tensor[] {
-    return this.namedParameters().map(([, t]) => t);
+    // namedParameters' order, without building the keys
+    const out: Tensor[] = [];
+    const visit = (m: AnyModule) => {
+      out.push(...m.ownParams.values());
+      for (const [, t] of m.fields().params) out.push(t);
+      for (const [, c] of m.children()) visit(c);
+    };
+    visit(this);
+    return out;
   }
 
   /** Parameters and buffers by PyTorch key. The tensors are the module's own, not copies. */

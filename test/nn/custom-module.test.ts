@@ -44,6 +44,10 @@ it("a user's U-Net registers its fields with PyTorch's dotted keys and round-tri
   const model = new TinyUNet();
   expect(Object.keys(model.stateDict())).toEqual(KEYS);
   expect(model.stateDict()['up.weight'].shape).toEqual([8, 4, 2, 2]);
+  // parameters() walks the tree without building keys: the same tensors in the same order
+  const named = model.namedParameters();
+  expect(model.parameters().length).toBe(named.length);
+  expect(model.parameters().every((p, i) => p === named[i][1])).toBe(true);
   const x = wc.rand([2, 3, 8, 6], { seed: 1 });
   const y = await model.forward(x).data();
 

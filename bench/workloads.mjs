@@ -122,6 +122,7 @@ export const ours = {
     // (builds of the library before compileStep run it op by op).
     const compiled = wc.compileStep ? wc.compileStep(step) : step;
     return {
+      model,
       // the loss; the updated parameters are waited for by wc.sync(), which waits for all work submitted
       call() {
         return [compiled(x)];
@@ -182,12 +183,14 @@ async function twoSteps(step) {
 
 /**
  * W5 and W6 on a cold page (or a fresh Node process): from init() to the first finished training step, shader
- * compilation included, then a second step; then the memory the library reports.
+ * compilation included (with `warmup`, after wc.compile), then a second step; then the memory the library reports.
  */
-export async function coldOurs(wc, { batch }) {
+export async function coldOurs(wc, { batch, warmup = false }) {
   const t0 = performance.now();
   const adapter = await wc.init();
   const step = ours.train(wc, { batch });
+  // warm-up: the step's pipelines built in the background (createComputePipelineAsync) before it runs, as fit does
+  if (warmup) await wc.compile(step.model, [batch, 1, 28, 28]);
   const { t1, t2 } = await twoSteps(step);
   const memory = wc.memory();
   step.dispose();

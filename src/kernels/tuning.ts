@@ -142,6 +142,8 @@ function warmCandidates<C>(trial: Trial, candidates: Candidate<C>[], measure: (c
     for (const c of candidates) measure(c.config);
   } finally {
     rt.warming = false;
+    // The outputs and scratch the candidates asked for were never written: the pool need not keep them.
+    rt.trimPool();
   }
   void rt.pipelines.warmed().then(() => {
     trial.warming = false;

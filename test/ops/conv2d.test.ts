@@ -49,18 +49,23 @@ const grouped: Array<Case & { dilation: [number, number]; groups: number }> = [
   { x: [1, 4, 9, 6], w: [8, 1, 5, 5], stride: [2, 2], padding: [2, 2], dilation: [1, 1], groups: 4 },
 ];
 
+/** conv2d with dilation and groups, forward and gradients, against the float64 reference. */
+function checkGrouped({ x, w, stride = [1, 1], padding = [0, 0], dilation, groups, bias }: (typeof grouped)[number]) {
+  return checkOp({
+    shapes: bias ? [x, w, [w[0]]] : [x, w],
+    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding, dilation, groups }),
+    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding, dilation, groups),
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
+}
+
 // Depthwise cases run the direct kernels (shaders/depthwise.wgsl) and, forced, the grouped GEMM too.
 const depthwiseCases = grouped.filter((c) => c.groups === c.x[1]);
-it.each(depthwiseCases)('conv2d x%j w%j depthwise through the grouped GEMM', async ({ x, w, stride = [1, 1], padding = [0, 0], dilation, groups, bias }) => {
+it.each(depthwiseCases)('conv2d x%j w%j depthwise through the grouped GEMM', async (c) => {
   wc.setDepthwiseAlgorithm('gemm');
   try {
-    await checkOp({
-      shapes: bias ? [x, w, [w[0]]] : [x, w],
-      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding, dilation, groups }),
-      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding, dilation, groups),
-      rtol: 1e-5,
-      atol: 1e-5,
-    });
+    await checkGrouped(c);
   } finally {
     wc.setDepthwiseAlgorithm(null);
   }
@@ -79,14 +84,8 @@ it('depthwise with dilation 2, stride 2, a fused ReLU and odd sizes (direct kern
   });
 });
 
-it.each(grouped)('conv2d x%j w%j with dilation and groups', async ({ x, w, stride = [1, 1], padding = [0, 0], dilation, groups, bias }) => {
-  await checkOp({
-    shapes: bias ? [x, w, [w[0]]] : [x, w],
-    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding, dilation, groups }),
-    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding, dilation, groups),
-    rtol: 1e-5,
-    atol: 1e-5,
-  });
+it.each(grouped)('conv2d x%j w%j with dilation and groups', async (c) => {
+  await checkGrouped(c);
 });
 
 it('rejects groups that do not divide the channels, and weights of the wrong group width', () => {

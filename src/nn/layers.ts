@@ -15,18 +15,7 @@ import { flatten } from '../ops/reshape';
 import { add } from '../ops/add';
 import { nextSeed } from '../ops/random';
 import { Module, type AnyModule } from './module';
-import { uniformInit } from './init';
-
-type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
-
-/** Constructor arguments are checked up front, so a typo fails here rather than inside a kernel later. */
-function checkSize(module: string, name: string, v: unknown, min = 1): void {
-  const ok = (d: unknown) => Number.isInteger(d) && (d as number) >= min;
-  if (!(ok(v) || (Array.isArray(v) && v.length === 2 && v.every(ok)))) {
-    throw new TypeError(`webgpu-cnn nn.${module}: ${name} must be an integer >= ${min}${name.endsWith('Size') ? ' (or a pair [h, w])' : ''}, got ${describeValue(v)}`);
-  }
-}
+import { checkSize, convParameters, uniformInit, type Pair } from './init';
 
 /** torch.nn.Conv2d: `weight` [out, in / groups, kh, kw] and `bias` [out], PyTorch's uniform initialisation. Input [N, in, H, W]. */
 export class Conv2d extends Module {
@@ -41,20 +30,9 @@ export class Conv2d extends Module {
     readonly options: { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; bias?: boolean; seed?: number } = {},
   ) {
     super();
-    checkSize('Conv2d', 'inChannels', inChannels);
-    checkSize('Conv2d', 'outChannels', outChannels);
-    checkSize('Conv2d', 'kernelSize', kernelSize);
-    if (options.stride !== undefined) checkSize('Conv2d', 'stride', options.stride);
-    if (options.padding !== undefined) checkSize('Conv2d', 'padding', options.padding, 0);
-    const [kh, kw] = pair(kernelSize);
-    const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new Error(`webgpu-cnn nn.Conv2d: groups ${groups} must be a positive integer dividing in (${inChannels}) and out (${outChannels}) channels`);
-    }
-    const fanIn = (inChannels / groups) * kh * kw;
-    const seed = options.seed ?? nextSeed();
-    this.weight = this.registerParameter('weight', uniformInit([outChannels, inChannels / groups, kh, kw], fanIn, seed));
-    this.bias = options.bias === false ? null : this.registerParameter('bias', uniformInit([outChannels], fanIn, seed ^ 0x9e3779b9));
+    const { weight, bias } = convParameters('Conv2d', inChannels, outChannels, kernelSize, options, false);
+    this.weight = this.registerParameter('weight', weight);
+    this.bias = bias && this.registerParameter('bias', bias);
   }
 
   private convOptions() {

@@ -3,12 +3,9 @@ import type { Tensor } from '../tensor';
 import { convTranspose2d, type ConvTranspose2dOptions } from '../ops/convtranspose2d';
 import { upsample, type UpsampleOptions } from '../ops/upsample';
 import { adaptiveAvgPool2d } from '../ops/adaptiveavgpool2d';
-import { nextSeed } from '../ops/random';
 import { Module } from './module';
-import { uniformInit } from './init';
+import { convParameters, type Pair } from './init';
 
-type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
 export class ConvTranspose2d extends Module {
   readonly weight: Tensor;
@@ -25,15 +22,9 @@ export class ConvTranspose2d extends Module {
     readonly options: ConvTranspose2dOptions & { bias?: boolean; seed?: number } = {},
   ) {
     super();
-    const [kh, kw] = pair(kernelSize);
-    const groups = options.groups ?? 1;
-    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
-      throw new Error(`webgpu-cnn nn.ConvTranspose2d: groups ${groups} must be a positive integer dividing in (${inChannels}) and out (${outChannels}) channels`);
-    }
-    const fanIn = (outChannels / groups) * kh * kw;
-    const seed = options.seed ?? nextSeed();
-    this.weight = this.registerParameter('weight', uniformInit([inChannels, outChannels / groups, kh, kw], fanIn, seed));
-    this.bias = options.bias === false ? null : this.registerParameter('bias', uniformInit([outChannels], fanIn, seed ^ 0x9e3779b9));
+    const { weight, bias } = convParameters('ConvTranspose2d', inChannels, outChannels, kernelSize, options, true);
+    this.weight = this.registerParameter('weight', weight);
+    this.bias = bias && this.registerParameter('bias', bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -63,6 +63,7 @@ const rows: Row[] = [
   // modules
   { name: 'nn.Linear(784): no output size', call: () => new nn.Linear(784 as never, undefined as never), words: ['nn.Linear', 'outFeatures', 'undefined'], type: TypeError },
   { name: 'nn.Conv2d: kernel size 0', call: () => new nn.Conv2d(1, 2, 0), words: ['nn.Conv2d', 'kernelSize', '>= 1', 'number 0'], type: TypeError },
+  { name: 'nn.ConvTranspose2d: a fractional channel count', call: () => new nn.ConvTranspose2d(2.5, 2, 2), words: ['nn.ConvTranspose2d', 'inChannels', '>= 1', '2.5'], type: TypeError },
   { name: 'nn.Sequential([...])', call: () => new nn.Sequential([new nn.ReLU()] as never), words: ['nn.Sequential', 'layer 0 must be a Module', 'an array of 1', '...layers'], type: TypeError },
   { name: 'nn.Residual: not a module', call: () => new nn.Residual(3 as never), words: ['nn.Residual', 'block must be a Module'], type: TypeError },
   { name: 'forward: a Float32Array', setup: () => ({ m: model() }), call: ({ m }) => m.forward(new Float32Array(8)), words: ['Sequential: layer 0 (Linear)', 'linear: x must be a Tensor', 'Float32Array'], type: TypeError },

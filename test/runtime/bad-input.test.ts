@@ -114,24 +114,8 @@ function check(e: unknown, row: Row): void {
   }
 }
 
-it.each(rows)('$name', async (row) => {
-  const made = row.setup?.() ?? {};
-  await settle();
-  const before = wc.memory();
-  let thrown: unknown = null;
-  try {
-    row.call(made);
-  } catch (e) {
-    thrown = e;
-  }
-  check(thrown, row);
-  const after = wc.memory();
-  expect({ tensors: after.tensors, bytesInUse: after.bytesInUse }, row.name).toEqual({ tensors: before.tensors, bytesInUse: before.bytesInUse });
-  for (const v of Object.values(made)) (v as { dispose?: () => void }).dispose?.();
-  await wc.sync(); // nothing invalid reached the GPU
-});
-
-it.each(asyncRows)('$name', async (row) => {
+/** Runs a row's call (awaited when it returns a promise) and checks its error, and that it left no tensor or byte behind. */
+async function runRow(row: Row): Promise<void> {
   const made = row.setup?.() ?? {};
   await settle();
   const before = wc.memory();
@@ -145,5 +129,8 @@ it.each(asyncRows)('$name', async (row) => {
   const after = wc.memory();
   expect({ tensors: after.tensors, bytesInUse: after.bytesInUse }, row.name).toEqual({ tensors: before.tensors, bytesInUse: before.bytesInUse });
   for (const v of Object.values(made)) (v as { dispose?: () => void }).dispose?.();
-  await wc.sync();
-});
+  await wc.sync(); // nothing invalid reached the GPU
+}
+
+it.each(rows)('$name', runRow);
+it.each(asyncRows)('$name', runRow);

@@ -8,14 +8,10 @@ import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { runtime } from '../../src/gpu/runtime';
 import { setup } from '../helpers';
+import { pcg } from '../reference/random';
 
 beforeAll(setup);
 
-function pcg(v: number): number {
-  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul(((state >>> (((state >>> 28) + 4) >>> 0)) ^ state) >>> 0, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
-}
 const f = Math.fround;
 
 it('a tensor over 65,535 x 256 elements is filled everywhere, each element from its own index', async () => {

@@ -1,15 +1,10 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { setup } from '../helpers';
+import { pcg } from '../reference/random';
 
 beforeAll(setup);
 
-// An independent CPU rendering of shaders/random.wgsl's PCG hash, to pin the exact bits down.
-function pcg(v: number): number {
-  const state = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
-  const word = Math.imul(((state >>> (((state >>> 28) + 4) >>> 0)) ^ state) >>> 0, 277803737) >>> 0;
-  return ((word >>> 22) ^ word) >>> 0;
-}
 // The shader's float32 arithmetic step by step: (bits >> 8) + 0.5 rounds for values near 2^24, and u stays
 // below 1 (at most 1 - 2^-24).
 const f = Math.fround;

@@ -17,6 +17,7 @@ struct Params {
   PH: u32, PW: u32,
   O: u32,       // output channels (flip_weights, pad_weights)
   rows: u32,    // rows of cols per image: C*KH*KW, or more (zeros) to round the GEMM's K up to a multiple of 4
+  span: u32,    // im2col4: output rows p per invocation, so that span * Q is a multiple of 4
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -24,6 +25,14 @@ struct Params {
 @group(0) @binding(2) var<uniform> params: Params;
 
 override WORKGROUP: u32 = 256u;
+
+// x[n][c][h][w] for a position that may lie outside the image (left of or above it, unsigned arithmetic has
+// wrapped it to a huge value), 0 there. A select rather than a branch: SwiftShader ran the MNIST model's
+// im2col 1.25x faster without the branch.
+fn tap(plane: u32, h: u32, w: u32) -> f32 {
+  let inside = h < params.H && w < params.W;
+  return select(0.0, src[select(0u, plane + h * params.W + w, inside)], inside);
+}
 
 // One invocation per (image, row, p): it walks q along the output row, so the index arithmetic (divisions
 // are slow on CPU drivers) is done once per output row rather than once per element.
@@ -43,15 +52,65 @@ fn im2col(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let j = row % params.KW;
   let i = (row / params.KW) % params.KH;
   let c = row / (params.KW * params.KH);
-  // Unsigned arithmetic: a position left of or above the image wraps to a huge value and fails the test.
   let h = p * params.SH + i - params.PH;
-  let src0 = ((params.n0 + n) * params.C + c) * params.H * params.W + h * params.W;
+  let src0 = ((params.n0 + n) * params.C + c) * params.H * params.W;
   var w = j - params.PW;
   for (var q = 0u; q < params.Q; q++) {
-    var v = 0.0;
-    if (h < params.H && w < params.W) { v = src[src0 + w]; }
-    dst[dst0 + q] = v;
+    dst[dst0 + q] = tap(src0, h, w);
     w += params.SW;
+  }
+}
+
+// im2col4 and im2row4 write the same buffers 16 bytes at a time: SwiftShader charges nearly as much for a
+// storage access of one float as for one of four, so one vec4 store of four patch values, loaded first, ran
+// the MNIST model's three im2col launches 1.2x faster than four scalar stores, each after its load.
+@group(0) @binding(1) var<storage, read_write> dst4: array<vec4<f32>>;
+
+// Moves im2col4's walk to the next output position: along the output row, then to the start of the next.
+fn nextPosition(h: ptr<function, u32>, w: ptr<function, u32>, q: ptr<function, u32>, w0: u32) {
+  *q += 1u;
+  *w += params.SW;
+  if (*q == params.Q) { *q = 0u; *w = w0; *h += params.SH; }
+}
+
+// im2col for P*Q a multiple of 4: one invocation per (image, row, span of output rows), walking the span's
+// positions four at a time (a group of four may run from one output row into the next).
+@compute @workgroup_size(WORKGROUP)
+fn im2col4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let spans = params.P / params.span;
+  let s = e % spans;
+  let row = (e / spans) % params.rows;
+  let n = e / (spans * params.rows);
+  let pq = params.P * params.Q;
+  // span divides P: 4 | P*Q makes P even when Q is 2 mod 4 (span 2) and a multiple of 4 when Q is odd (span 4)
+  let first = s * params.span * params.Q;
+  let end = first + params.span * params.Q;
+  var d = ((n * params.rows + row) * pq + first) / 4u;
+  if (row >= params.C * params.KH * params.KW) {
+    for (var t = first; t < end; t += 4u) { dst4[d] = vec4<f32>(0.0); d++; }
+    return;
+  }
+  let j = row % params.KW;
+  let i = (row / params.KW) % params.KH;
+  let c = row / (params.KW * params.KH);
+  let plane = ((params.n0 + n) * params.C + c) * params.H * params.W;
+  var h = s * params.span * params.SH + i - params.PH;
+  let w0 = j - params.PW;
+  var w = w0;
+  var q = 0u;
+  for (var t = first; t < end; t += 4u) {
+    let v0 = tap(plane, h, w);
+    nextPosition(&h, &w, &q, w0);
+    let v1 = tap(plane, h, w);
+    nextPosition(&h, &w, &q, w0);
+    let v2 = tap(plane, h, w);
+    nextPosition(&h, &w, &q, w0);
+    let v3 = tap(plane, h, w);
+    nextPosition(&h, &w, &q, w0);
+    dst4[d] = vec4<f32>(v0, v1, v2, v3);
+    d++;
   }
 }
 
@@ -70,13 +129,49 @@ fn im2row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     for (var i = 0u; i < params.KH; i++) {
       let h = p * params.SH + i - params.PH;
       for (var j = 0u; j < params.KW; j++) {
-        let w = q * params.SW + j - params.PW;
-        var v = 0.0;
-        if (h < params.H && w < params.W) { v = src[plane + h * params.W + w]; }
-        dst[d] = v;
+        dst[d] = tap(plane, h, q * params.SW + j - params.PW);
         d++;
       }
     }
+  }
+}
+
+// Moves im2row4's walk to the next kernel tap: along the kernel row, then down, then to the next channel.
+fn nextTap(plane: ptr<function, u32>, i: ptr<function, u32>, j: ptr<function, u32>) {
+  *j += 1u;
+  if (*j == params.KW) {
+    *j = 0u;
+    *i += 1u;
+    if (*i == params.KH) { *i = 0u; *plane += params.H * params.W; }
+  }
+}
+
+// im2row for C*KH*KW a multiple of 4: the same walk over (c, i, j), four patch values per store.
+@compute @workgroup_size(WORKGROUP)
+fn im2row4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let q = e % params.Q;
+  let p = (e / params.Q) % params.P;
+  let n = e / (params.P * params.Q);
+  let ckk = params.C * params.KH * params.KW;
+  let h0 = p * params.SH - params.PH;
+  let w0 = q * params.SW - params.PW;
+  var plane = (params.n0 + n) * params.C * params.H * params.W;
+  var i = 0u;
+  var j = 0u;
+  var d = e * ckk / 4u;
+  for (var t = 0u; t < ckk; t += 4u) {
+    let v0 = tap(plane, h0 + i, w0 + j);
+    nextTap(&plane, &i, &j);
+    let v1 = tap(plane, h0 + i, w0 + j);
+    nextTap(&plane, &i, &j);
+    let v2 = tap(plane, h0 + i, w0 + j);
+    nextTap(&plane, &i, &j);
+    let v3 = tap(plane, h0 + i, w0 + j);
+    nextTap(&plane, &i, &j);
+    dst4[d] = vec4<f32>(v0, v1, v2, v3);
+    d++;
   }
 }
 

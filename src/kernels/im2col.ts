@@ -17,6 +17,8 @@ interface Layout extends ConvGeometry {
   K: number;
   /** images per im2col chunk */
   chunk: number;
+  /** im2col4's output rows per invocation: the fewest whose positions make a multiple of 4 (0: P*Q is not one) */
+  span: number;
 }
 
 /**
@@ -44,23 +46,27 @@ function layout(g: ConvGeometry): Layout {
   const perImage = K * PQ * 4;
   const limit = Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
   const chunk = Math.max(1, Math.min(g.N, Math.floor(limit / perImage)));
-  return { ...g, PQ, CKK, K, chunk };
+  const span = PQ % 4 === 0 ? 4 / gcd(g.Q, 4) : 0;
+  return { ...g, PQ, CKK, K, chunk, span };
 }
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 function forEachChunk(l: Layout, fn: (n0: number, nb: number) => void): void {
   for (let n0 = 0; n0 < l.N; n0 += l.chunk) fn(n0, Math.min(l.chunk, l.N - n0));
 }
 
 function windowParams(l: Layout, n0: number, count: number) {
-  return { count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O, rows: l.K };
+  return { count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O, rows: l.K, span: l.span };
 }
 
 /** One invocation per element of `count`, over the window parameters of `l`. */
-function launchWindows(entry: 'im2col' | 'im2row' | 'col2im' | 'flip_weights' | 'pad_weights', l: Layout, n0: number, count: number, src: Tensor, dst: Tensor): void {
+function launchWindows(entry: 'im2col' | 'im2col4' | 'im2row' | 'im2row4' | 'col2im' | 'flip_weights' | 'pad_weights', l: Layout, n0: number, count: number, src: Tensor, dst: Tensor): void {
   const rt = runtime();
+  const wide = entry === 'im2col4' || entry === 'im2row4';
   rt.launch({
     shader: 'im2col', entry, constants: { WORKGROUP },
-    bindings: { src: src.buffer, dst: dst.buffer },
+    bindings: wide ? { src: src.buffer, dst4: dst.buffer } : { src: src.buffer, dst: dst.buffer },
     params: windowParams(l, n0, count),
     workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
   });
@@ -76,7 +82,8 @@ export function im2colForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeo
   const wk = l.K === l.CKK ? w : padWeights(w, l);
   forEachChunk(l, (n0, nb) => {
     const cols = empty([nb, l.K, l.PQ]);
-    launchWindows('im2col', l, n0, nb * l.K * l.P, x, cols);
+    if (l.span) launchWindows('im2col4', l, n0, nb * l.K * (l.P / l.span), x, cols);
+    else launchWindows('im2col', l, n0, nb * l.K * l.P, x, cols);
     gemm(wk, cols, {
       m: l.O, n: l.PQ, k: l.K, batch: nb, strideA: 0, strideB: l.K * l.PQ, offsetC: n0 * l.O * l.PQ,
       bias: b ? 'row' : undefined, relu,
@@ -130,7 +137,7 @@ export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry): Tensor
   let acc: Tensor | null = null;
   forEachChunk(l, (n0, nb) => {
     const rows = empty([nb * l.PQ, l.CKK]);
-    launchWindows('im2row', l, n0, nb * l.PQ, x, rows);
+    launchWindows(l.CKK % 4 === 0 ? 'im2row4' : 'im2row', l, n0, nb * l.PQ, x, rows);
     const part = gemm(dy, rows, {
       m: l.O, n: l.CKK, k: l.PQ, batch: nb, sumBatch: true,
       strideA: l.O * l.PQ, offsetA: n0 * l.O * l.PQ, strideB: l.PQ * l.CKK,

@@ -26,6 +26,9 @@ const cases: Case[] = [
   // so it goes through col2im like the strided cases
   { x: [2, 2, 5, 4], w: [3, 2, 2, 2], padding: [2, 2], bias: true },
   { x: [1, 3, 4, 6], w: [2, 3, 3, 1], padding: [1, 2] },
+  // stride 2 into a 4x7 output: the vec4 patch kernels, im2col4 walking 4 output rows per invocation (Q odd)
+  // and im2row4 (C*KH*KW = 36)
+  { x: [1, 4, 8, 14], w: [2, 4, 3, 3], stride: [2, 2], padding: [1, 1], bias: true },
 ];
 
 it.each(cases)('conv2d x%j w%j stride %j padding %j', async ({ x, w, stride = [1, 1], padding = [0, 0], bias }) => {

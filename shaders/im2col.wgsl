@@ -16,7 +16,8 @@ struct Params {
   SH: u32, SW: u32,
   PH: u32, PW: u32,
   O: u32,       // output channels (flip_weights, pad_weights)
-  rows: u32,    // rows of cols per image: C*KH*KW, or more (zeros) to round the GEMM's K up to a multiple of 4
+  rows: u32,    // im2col: rows of cols per image, C*KH*KW or more (zeros) to round the GEMM's K up to a multiple
+                // of 4; im2row: the length of a row of patches
   span: u32,    // im2col4: output rows p per invocation, so that span * Q is a multiple of 4
 }
 
@@ -61,7 +62,7 @@ fn im2col(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
 }
 
-// im2col4 and im2row4 write the same buffers 16 bytes at a time: SwiftShader charges nearly as much for a
+// im2col4 and im2row write their buffers 16 bytes at a time: SwiftShader charges nearly as much for a
 // storage access of one float as for one of four, so one vec4 store of four patch values, loaded first, ran
 // the MNIST model's three im2col launches 1.2x faster than four scalar stores, each after its load.
 @group(0) @binding(1) var<storage, read_write> dst4: array<vec4<f32>>;
@@ -114,29 +115,13 @@ fn im2col4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   }
 }
 
-// The same patches laid out by rows: rows[n * P * Q + p * Q + q][(c * KH + i) * KW + j], one receptive field
-// per row, which is the layout the weight gradient's single GEMM reads. One invocation per (image, p, q).
-@compute @workgroup_size(WORKGROUP)
-fn im2row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let e = flatId(gid, nwg, WORKGROUP);
-  if (e >= params.count) { return; }
-  let q = e % params.Q;
-  let p = (e / params.Q) % params.P;
-  let n = e / (params.P * params.Q);
-  var d = e * params.C * params.KH * params.KW;
-  for (var c = 0u; c < params.C; c++) {
-    let plane = ((params.n0 + n) * params.C + c) * params.H * params.W;
-    for (var i = 0u; i < params.KH; i++) {
-      let h = p * params.SH + i - params.PH;
-      for (var j = 0u; j < params.KW; j++) {
-        dst[d] = tap(plane, h, q * params.SW + j - params.PW);
-        d++;
-      }
-    }
-  }
-}
+// The same patches laid out by rows for the weight gradient's GEMM: rows[n * P * Q + p * Q + q][(c * KH + i) * KW + j],
+// one receptive field per row, each row `rows` long (a multiple of 4, for 16-byte stores and GEMM loads). Past
+// the C*KH*KW taps comes a 1 when BIAS_COLUMN is set (the GEMM's column of dy times ones is then the bias
+// gradient) and zeros after. One invocation per (image, p, q), walking (c, i, j) four taps per store.
+override BIAS_COLUMN: bool = false;
 
-// Moves im2row4's walk to the next kernel tap: along the kernel row, then down, then to the next channel.
+// Moves im2row's walk to the next kernel tap: along the kernel row, then down, then to the next channel.
 fn nextTap(plane: ptr<function, u32>, i: ptr<function, u32>, j: ptr<function, u32>) {
   *j += 1u;
   if (*j == params.KW) {
@@ -146,9 +131,15 @@ fn nextTap(plane: ptr<function, u32>, i: ptr<function, u32>, j: ptr<function, u3
   }
 }
 
-// im2row for C*KH*KW a multiple of 4: the same walk over (c, i, j), four patch values per store.
+// Entry t of a row: a tap while t < C*KH*KW (the walk is then at that tap), else the bias column's 1 or a 0.
+// Past the taps the walk has left the image, so the (discarded) read goes to plane 0 instead.
+fn rowValue(t: u32, ckk: u32, plane: u32, h: u32, w: u32) -> f32 {
+  let isTap = t < ckk;
+  return select(select(0.0, 1.0, BIAS_COLUMN && t == ckk), tap(select(0u, plane, isTap), h, w), isTap);
+}
+
 @compute @workgroup_size(WORKGROUP)
-fn im2row4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn im2row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flatId(gid, nwg, WORKGROUP);
   if (e >= params.count) { return; }
   let q = e % params.Q;
@@ -160,15 +151,15 @@ fn im2row4(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   var plane = (params.n0 + n) * params.C * params.H * params.W;
   var i = 0u;
   var j = 0u;
-  var d = e * ckk / 4u;
-  for (var t = 0u; t < ckk; t += 4u) {
-    let v0 = tap(plane, h0 + i, w0 + j);
+  var d = e * params.rows / 4u;
+  for (var t = 0u; t < params.rows; t += 4u) {
+    let v0 = rowValue(t, ckk, plane, h0 + i, w0 + j);
     nextTap(&plane, &i, &j);
-    let v1 = tap(plane, h0 + i, w0 + j);
+    let v1 = rowValue(t + 1u, ckk, plane, h0 + i, w0 + j);
     nextTap(&plane, &i, &j);
-    let v2 = tap(plane, h0 + i, w0 + j);
+    let v2 = rowValue(t + 2u, ckk, plane, h0 + i, w0 + j);
     nextTap(&plane, &i, &j);
-    let v3 = tap(plane, h0 + i, w0 + j);
+    let v3 = rowValue(t + 3u, ckk, plane, h0 + i, w0 + j);
     nextTap(&plane, &i, &j);
     dst4[d] = vec4<f32>(v0, v1, v2, v3);
     d++;

@@ -50,7 +50,7 @@ export const SHADERS = {
     pieces: [GRID, piece('pool.wgsl', pool)],
     entries: ['max_forward', 'avg_forward', 'max_backward', 'max_backward_scatter', 'avg_backward'],
   },
-  im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2col4', 'im2row', 'im2row4', 'col2im', 'flip_weights', 'pad_weights'] },
+  im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2col4', 'im2row', 'col2im', 'flip_weights', 'pad_weights'] },
   conv: { pieces: [GRID, piece('conv.wgsl', conv)], entries: ['forward', 'grad_input', 'grad_weight', 'reduce_splits'] },
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_rows', 'cross_entropy_backward', 'argmax'] },
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },

@@ -7,6 +7,7 @@ import { empty, view, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
 import { binaryKernel } from './elementwise';
+import { narrowKernel } from './slice';
 import type { ConvGeometry } from './conv';
 
 /** How the patches of one convolution are laid out and chunked. */
@@ -61,11 +62,14 @@ function windowParams(l: Layout, n0: number, count: number) {
 }
 
 /** One invocation per element of `count`, over the window parameters of `l`. */
-function launchWindows(entry: 'im2col' | 'im2col4' | 'im2row' | 'im2row4' | 'col2im' | 'flip_weights' | 'pad_weights', l: Layout, n0: number, count: number, src: Tensor, dst: Tensor): void {
+function launchWindows(
+  entry: 'im2col' | 'im2col4' | 'im2row' | 'col2im' | 'flip_weights' | 'pad_weights', l: Layout, n0: number, count: number,
+  src: Tensor, dst: Tensor, biasColumn = false,
+): void {
   const rt = runtime();
-  const wide = entry === 'im2col4' || entry === 'im2row4';
+  const wide = entry === 'im2col4' || entry === 'im2row';
   rt.launch({
-    shader: 'im2col', entry, constants: { WORKGROUP },
+    shader: 'im2col', entry, constants: entry === 'im2row' ? { WORKGROUP, BIAS_COLUMN: biasColumn } : { WORKGROUP },
     bindings: wide ? { src: src.buffer, dst4: dst.buffer } : { src: src.buffer, dst: dst.buffer },
     params: windowParams(l, n0, count),
     workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
@@ -129,18 +133,23 @@ export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor 
 }
 
 /**
- * dW [O, C, KH, KW] = sum_n dy[n] [O, PQ] x rows[n] [PQ, CKK]: one batch-summing GEMM per chunk of images, over
+ * dW [O, C, KH, KW] = sum_n dy[n] [O, PQ] x rows[n] [PQ, R]: one batch-summing GEMM per chunk of images, over
  * the patches laid out one receptive field per row, so neither per-image products nor a transposed dy are needed.
+ * A row holds the C*KH*KW taps, then (withBias) a 1, whose column of the product is db [O] = sum of dy over
+ * images and positions, then zeros up to R, a multiple of 4 (16-byte stores and GEMM loads). On SwiftShader the
+ * MNIST model's first layer (9 taps) ran its weight and bias gradients in a third of the time this way.
  */
-export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry): Tensor {
+export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry, withBias: boolean): { dw: Tensor; db: Tensor | null } {
   const l = layout(g);
+  const R = Math.ceil((l.CKK + (withBias ? 1 : 0)) / 4) * 4;
+  const rowsLayout = { ...l, K: R };
   let acc: Tensor | null = null;
   forEachChunk(l, (n0, nb) => {
-    const rows = empty([nb * l.PQ, l.CKK]);
-    launchWindows(l.CKK % 4 === 0 ? 'im2row4' : 'im2row', l, n0, nb * l.PQ, x, rows);
+    const rows = empty([nb * l.PQ, R]);
+    launchWindows('im2row', rowsLayout, n0, nb * l.PQ, x, rows, withBias);
     const part = gemm(dy, rows, {
-      m: l.O, n: l.CKK, k: l.PQ, batch: nb, sumBatch: true,
-      strideA: l.O * l.PQ, offsetA: n0 * l.O * l.PQ, strideB: l.PQ * l.CKK,
+      m: l.O, n: R, k: l.PQ, batch: nb, sumBatch: true,
+      strideA: l.O * l.PQ, offsetA: n0 * l.O * l.PQ, strideB: l.PQ * R,
     });
     rows.dispose();
     if (acc) {
@@ -152,7 +161,11 @@ export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry): Tensor
       acc = part;
     }
   });
-  const dw = view(acc!, [l.O, l.C, l.KH, l.KW]);
-  acc!.dispose();
-  return dw;
+  const product = acc!;
+  const taps = R === l.CKK ? product : narrowKernel(product, 1, 0, l.CKK);
+  const dw = view(taps, [l.O, l.C, l.KH, l.KW]);
+  const db = withBias ? view(narrowKernel(product, 1, l.CKK, 1), [l.O]) : null;
+  if (taps !== product) taps.dispose();
+  product.dispose();
+  return { dw, db };
 }

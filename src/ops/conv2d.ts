@@ -50,13 +50,24 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const sx = save(x);
   const sw = save(w);
   const sout = options.relu ? save(out) : null;
+  const biasGrad = !!bias?.requiresGrad;
   return record('conv2d', out, [x, w, bias], (dyIn) => {
     // d relu(z)/dz = 1 where the output is positive.
     const dy = sout ? binaryKernel('conv2d', sout, dyIn, 'RELU_GRAD') : dyIn;
+    // im2col's weight gradient brings the bias gradient along (a column of its GEMM). The thunks run in order,
+    // the weight's first; without it (a frozen weight) the bias gradient is a sum of its own.
+    let db: Tensor | null = null;
+    const gradWeight = () => {
+      if (depthwise) return depthwiseGradWeight(dy, sx, g);
+      if (implicit) return convGradWeight(dy, sx, g);
+      const grads = im2colGradWeight(dy, sx, g, biasGrad);
+      db = grads.db;
+      return grads.dw;
+    };
     return [
       () => (depthwise ? depthwiseGradInput(dy, sw, g) : implicit ? convGradInput(dy, sw, g) : im2colGradInput(dy, sw, g)),
-      () => (depthwise ? depthwiseGradWeight(dy, sx, g) : implicit ? convGradWeight(dy, sx, g) : im2colGradWeight(dy, sx, g)),
-      () => reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
+      gradWeight,
+      () => db ?? reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
     ];
   }, sout ? [sx, sw, sout] : [sx, sw]);
 }

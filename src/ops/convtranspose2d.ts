@@ -43,7 +43,7 @@ export function convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, options
   const sw = save(w);
   return record('convTranspose2d', out, [x, w, bias], (dy) => [
     () => (implicit ? convForward(dy, sw, null, g, false) : im2colForward(dy, sw, null, g, false)),
-    () => (implicit ? convGradWeight(sx, dy, g) : im2colGradWeight(sx, dy, g)),
+    () => (implicit ? convGradWeight(sx, dy, g) : im2colGradWeight(sx, dy, g, false).dw),
     () => reshape(sumAxes(dy, [0, 2, 3], false), [g.C]),
   ], [sx, sw]);
 }

@@ -157,3 +157,40 @@ it('rejects mismatched shapes with the op, the shapes and what was expected', ()
   expect(() => wc.conv2d(x, wc.zeros([4, 3, 3, 3]), wc.zeros([3]))).toThrow(/conv2d: b must be \[4\]/);
   expect(() => wc.conv2d(wc.zeros([3, 8, 8]), wc.zeros([4, 3, 3, 3]))).toThrow(/conv2d: x must be \[N, C, H, W\]/);
 });
+
+// The patch path computes the bias gradient inside the weight gradient's GEMM (a column of ones), so a frozen
+// weight or a frozen bias must still leave the other with exactly its own gradient.
+it.each([
+  { name: 'a frozen weight', wGrad: false, bGrad: true },
+  { name: 'a frozen bias', wGrad: true, bGrad: false },
+])('gives the weight and bias their gradients with $name', async ({ wGrad, bGrad }) => {
+  const [xs, ws] = [[2, 3, 6, 5], [4, 3, 3, 3]];
+  const data = (n: number, k: number) => new Float32Array(n).map((_, i) => Math.sin(i * k));
+  const x = wc.tensor(data(180, 0.7), xs);
+  const w = wc.tensor(data(108, 1.3), ws, { requiresGrad: wGrad });
+  const b = wc.tensor(data(4, 2.1), [4], { requiresGrad: bGrad });
+  const r = data(2 * 4 * 6 * 5, 0.37);
+  const loss = wc.sum(wc.mul(wc.conv2d(x, w, b, { padding: 1 }), wc.tensor(r, [2, 4, 6, 5])));
+  loss.backward();
+  // d loss / d b[o] = sum of r over images and positions of channel o
+  const db = [0, 1, 2, 3].map((o) => r.filter((_, i) => Math.floor(i / 30) % 4 === o).reduce((s, v) => s + v, 0));
+  if (bGrad) expect(Array.from(await b.grad!.data())).toEqual(db.map((v) => expect.closeTo(v, 4)));
+  else expect(b.grad).toBeFalsy();
+  if (wGrad) {
+    // d loss / d w[o, c, i, j] = sum over n, p, q of r[n, o, p, q] x[n, c, p + i - 1, q + j - 1] (padding 1)
+    const xv = data(180, 0.7);
+    const dw = Array.from({ length: 108 }, (_, e) => {
+      const [o, c, i, j] = [Math.floor(e / 27), Math.floor(e / 9) % 3, Math.floor(e / 3) % 3, e % 3];
+      let s = 0;
+      for (let n = 0; n < 2; n++) for (let p = 0; p < 6; p++) for (let q = 0; q < 5; q++) {
+        const [h, v] = [p + i - 1, q + j - 1];
+        if (h >= 0 && h < 6 && v >= 0 && v < 5) s += r[((n * 4 + o) * 6 + p) * 5 + q] * xv[((n * 3 + c) * 6 + h) * 5 + v];
+      }
+      return s;
+    });
+    expect(Array.from(await w.grad!.data())).toEqual(dw.map((v) => expect.closeTo(v, 4)));
+  } else {
+    expect(w.grad).toBeFalsy();
+  }
+  [x, w, b, loss].forEach((t) => t.dispose());
+});

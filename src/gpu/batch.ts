@@ -87,6 +87,16 @@ export class CommandBatch {
     if (++this.dispatches >= this.maxDispatches || this.perDispatch) this.flush();
   }
 
+  /** Zeroes `bytes` of `dst` from `offset` (both multiples of 4), in recording order. */
+  clear(dst: GPUBuffer, bytes: number, offset = 0): void {
+    if (this.recorder) {
+      this.recorder.record({ kind: 'clear', dst, bytes, offset });
+      return;
+    }
+    this.endPass();
+    this.getEncoder().clearBuffer(dst, offset, bytes);
+  }
+
   copy(src: GPUBuffer, dst: GPUBuffer, bytes: number, srcOffset = 0, dstOffset = 0): void {
     if (this.recorder) {
       this.recorder.record({ kind: 'copy', src, dst, bytes, srcOffset, dstOffset });

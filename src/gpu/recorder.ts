@@ -28,6 +28,7 @@ export type Recorded =
       workgroups: [number, number, number];
     }
   | { kind: 'copy'; src: GPUBuffer; dst: GPUBuffer; bytes: number; srcOffset: number; dstOffset: number }
+  | { kind: 'clear'; dst: GPUBuffer; bytes: number; offset: number }
   | {
       kind: 'upload';
       dst: GPUBuffer;

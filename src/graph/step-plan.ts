@@ -17,6 +17,7 @@ import { planMemory, pooledBytes, type Lifetime } from './memory-plan';
 type Op =
   | { kind: 'dispatch'; pipeline: GPUComputePipeline; group: GPUBindGroup; workgroups: [number, number, number] }
   | { kind: 'copy'; src: GPUBuffer; dst: GPUBuffer; bytes: number; srcOffset: number; dstOffset: number }
+  | { kind: 'clear'; dst: GPUBuffer; bytes: number; offset: number }
   /** a refreshed upload: from the run's ring slot, or from `uploads` (the recorded values) on the first run */
   | { kind: 'refresh'; index: number; dst: GPUBuffer; bytes: number; srcOffset: number; dstOffset: number };
 
@@ -110,6 +111,9 @@ export class StepPlan {
       } else if (c.kind === 'copy') {
         [c.src, c.dst].forEach((b) => !isVirtual(b) && external.add(b));
         this.ops.push({ kind: 'copy', src: resolve(c.src), dst: resolve(c.dst), bytes: c.bytes, srcOffset: c.srcOffset, dstOffset: c.dstOffset });
+      } else if (c.kind === 'clear') {
+        if (!isVirtual(c.dst)) external.add(c.dst);
+        this.ops.push({ kind: 'clear', dst: resolve(c.dst), bytes: c.bytes, offset: c.offset });
       } else {
         if (!isVirtual(c.dst)) external.add(c.dst);
         const bytes = align4(c.data.byteLength);
@@ -179,6 +183,7 @@ export class StepPlan {
     for (const op of this.ops) {
       if (op.kind === 'dispatch') batch.dispatch(op.pipeline, op.group, ...op.workgroups);
       else if (op.kind === 'copy') batch.copy(op.src, op.dst, op.bytes, op.srcOffset, op.dstOffset);
+      else if (op.kind === 'clear') batch.clear(op.dst, op.bytes, op.offset);
       else if (first) batch.copy(this.uploads!, op.dst, op.bytes, op.srcOffset, op.dstOffset);
       else batch.copy(this.ring, op.dst, op.bytes, base + this.refreshes[op.index].offset, op.dstOffset);
     }

@@ -98,7 +98,12 @@ export function binaryKernel(op: string, a: Tensor, b: Tensor, code: BinaryCode,
 
 export function fillKernel(shape: Shape, value: number): Tensor {
   const out = empty(shape);
-  launch('fill', 0, out, {}, false, { alpha: value });
+  // Zeros are the buffer clear WebGPU has built in (a memset on SwiftShader). Not for -0: clearing writes +0.
+  if (Object.is(value, 0)) {
+    if (out.size > 0) runtime().batch.clear(out.buffer, out.size * 4);
+  } else {
+    launch('fill', 0, out, {}, false, { alpha: value });
+  }
   return out;
 }
 

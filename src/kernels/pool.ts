@@ -90,14 +90,15 @@ export type PoolEntry = 'max_forward' | 'avg_forward' | 'max_backward' | 'max_ba
 
 /**
  * Records one dispatch of shaders/pool.wgsl writing `count` elements (the output for a forward entry, the
- * input's gradient for a backward one), one invocation each; `relu` fuses a ReLU into max_forward.
+ * input's gradient for a backward one), one invocation each, or `count` output rows for max_forward; `relu`
+ * fuses a ReLU into max_forward.
  */
 export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bindings: Record<string, Tensor>, relu = false): void {
   const rt = runtime();
   rt.launch({
     shader: 'pool',
     entry,
-    constants: entry === 'max_forward' ? { WORKGROUP, RELU: relu } : { WORKGROUP },
+    constants: entry === 'max_forward' ? { WORKGROUP, RELU: relu, KERNEL_H: g.kernel[0], KERNEL_W: g.kernel[1] } : { WORKGROUP },
     bindings: Object.fromEntries(Object.entries(bindings).map(([name, t]) => [name, t.buffer])),
     params: {
       count,

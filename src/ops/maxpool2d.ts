@@ -26,7 +26,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   // The kernel always writes the argmax; it lives on only when backward will read it.
   const argmax = empty(out.shape);
   untrack(argmax); // the tape owns it: a scope() around the forward must not free it before backward
-  launchPool('max_forward', g, out.size, { x, out, argmaxOut: argmax }, !!options.relu);
+  launchPool('max_forward', g, g.n * g.c * g.p, { x, out, argmaxOut: argmax }, !!options.relu); // one per output row
   if (!needsGrad(x)) {
     argmax.dispose();
     return output('maxPool2d', out);

@@ -43,12 +43,23 @@ async function measure(name, batch, compile) {
   const js = (performance.now() - t0) / steps;
   await wc.sync();
   const total = (performance.now() - t0) / steps;
+  // The same steps one at a time, each timed alone with the GPU idle: on a CPU adapter the GPU's work runs on
+  // the same cores as the JavaScript, so steps recorded back to back also time SwiftShader's threads.
+  let alone = 0;
+  for (let s = 0; s < steps; s++) {
+    const t = performance.now();
+    const loss = step(s + 3);
+    alone += performance.now() - t;
+    await wc.sync();
+    loss.dispose();
+  }
+  alone /= steps;
   const last = (await losses[losses.length - 1].data())[0];
   const memory = wc.memory(); // before the parameters go: disposing one invalidates the plan that binds it
   losses.forEach((l) => l.dispose());
   model.parameters().forEach((p) => p.dispose());
   opt.dispose();
-  return { js, total, last, memory };
+  return { js, alone, total, last, memory };
 }
 
 const rows = [];
@@ -56,15 +67,15 @@ for (const { name, batch } of runs) {
   const eager = await measure(name, batch, false);
   const replay = await measure(name, batch, true);
   const mem = replay.memory;
-  rows.push({ model: name, batch, eagerJsMs: eager.js, replayJsMs: replay.js, eagerStepMs: eager.total, replayStepMs: replay.total, sameLoss: eager.last === replay.last, planBytes: mem.planBytes, eagerPlanBytes: mem.eagerPlanBytes });
-  console.error(`${name} b${batch}: JS per step eager ${eager.js.toFixed(3)} ms, replayed ${replay.js.toFixed(3)} ms (${(eager.js / replay.js).toFixed(1)}x); step with GPU wait ${eager.total.toFixed(2)} / ${replay.total.toFixed(2)} ms; same last loss: ${eager.last === replay.last}`);
+  rows.push({ model: name, batch, eagerJsMs: eager.js, replayJsMs: replay.js, eagerAloneMs: eager.alone, replayAloneMs: replay.alone, eagerStepMs: eager.total, replayStepMs: replay.total, sameLoss: eager.last === replay.last, planBytes: mem.planBytes, eagerPlanBytes: mem.eagerPlanBytes });
+  console.error(`${name} b${batch}: JS per step eager ${eager.js.toFixed(3)} ms, replayed ${replay.js.toFixed(3)} ms (${(eager.js / replay.js).toFixed(1)}x; alone ${eager.alone.toFixed(3)} / ${replay.alone.toFixed(3)} ms); step with GPU wait ${eager.total.toFixed(2)} / ${replay.total.toFixed(2)} ms; same last loss: ${eager.last === replay.last}`);
 }
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 console.log(`\nJS per training step, ${steps} steps without readback (Adam), ${adapter.description || adapter.device}`);
-console.log('| model | batch | eager JS | replayed JS | eager/replayed | eager step (with GPU) | replayed step (with GPU) | same loss | plan memory | eager pool for the same step |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
+console.log('| model | batch | eager JS | replayed JS | eager/replayed | eager JS, GPU idle | replayed JS, GPU idle | eager/replayed, GPU idle | eager step (with GPU) | replayed step (with GPU) | same loss | plan memory | eager pool for the same step |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |');
 for (const r of rows) {
-  console.log(`| ${r.model} | ${r.batch} | ${r.eagerJsMs.toFixed(3)} ms | ${r.replayJsMs.toFixed(3)} ms | ${(r.eagerJsMs / r.replayJsMs).toFixed(1)}x | ${r.eagerStepMs.toFixed(2)} ms | ${r.replayStepMs.toFixed(2)} ms | ${r.sameLoss} | ${mib(r.planBytes)} | ${mib(r.eagerPlanBytes)} |`);
+  console.log(`| ${r.model} | ${r.batch} | ${r.eagerJsMs.toFixed(3)} ms | ${r.replayJsMs.toFixed(3)} ms | ${(r.eagerJsMs / r.replayJsMs).toFixed(1)}x | ${r.eagerAloneMs.toFixed(3)} ms | ${r.replayAloneMs.toFixed(3)} ms | ${(r.eagerAloneMs / r.replayAloneMs).toFixed(1)}x | ${r.eagerStepMs.toFixed(2)} ms | ${r.replayStepMs.toFixed(2)} ms | ${r.sameLoss} | ${mib(r.planBytes)} | ${mib(r.eagerPlanBytes)} |`);
 }
 if (opt.json) console.log(JSON.stringify(rows));
 process.exit(0);

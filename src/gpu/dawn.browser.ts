@@ -16,3 +16,6 @@ export async function nodeAdapter(): Promise<GPUAdapter | null> {
 
 /** The browser build runs in browsers and workers only. */
 export const inNode = false;
+
+/** Browsers have no Dawn polling loop on the page's thread. */
+export function paceDawnPolling(): void {}

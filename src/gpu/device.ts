@@ -5,7 +5,7 @@
 
 import { inNode, nodeAdapter, SWIFTSHADER_ICD } from './dawn';
 
-export { installNodeGlobals, SWIFTSHADER_ICD } from './dawn';
+export { installNodeGlobals, paceDawnPolling, SWIFTSHADER_ICD } from './dawn';
 
 /** Features used when the adapter has them; none is required. */
 const OPTIONAL_FEATURES: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];

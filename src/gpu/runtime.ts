@@ -3,7 +3,7 @@
  * and errors waiting to be reported. `init()` makes one; a lost device is reported at the next call into
  * the engine, and `init()` may be called again to start over on a fresh device.
  */
-import { acquireDevice, installNodeGlobals, type AcquiredDevice } from './device';
+import { acquireDevice, installNodeGlobals, paceDawnPolling, type AcquiredDevice } from './device';
 import { BufferPool } from './buffers';
 import { CommandBatch } from './batch';
 import { PipelineCache, type Constants } from './pipelines';
@@ -18,6 +18,12 @@ export interface InitOptions {
   powerPreference?: GPUPowerPreference;
   /** Node only: flags for Dawn's instance (`webgpu`'s `create(flags)`), e.g. `disable-dawn-features=timestamp_quantization` */
   dawnFlags?: string[];
+  /**
+   * Node only: while waiting for the GPU, Dawn checks for finished work every this many milliseconds instead of
+   * back to back (see paceDawnPolling in gpu/dawn.ts). Default 1 on a CPU adapter, whose kernels share the cores
+   * with that loop, and 0 (back to back, no added latency) on a GPU.
+   */
+  dawnPollMs?: number;
 }
 
 export interface AdapterSummary {
@@ -265,6 +271,7 @@ export async function init(options: InitOptions = {}): Promise<AdapterSummary> {
     ? { device: options.device, adapterInfo: adoptedInfo(options.device) }
     : await acquireDevice(options.powerPreference, options.dawnFlags);
   current = new Runtime(acquired.device, acquired.adapterInfo);
+  paceDawnPolling(options.dawnPollMs ?? (current.adapter.cpu ? 1 : 0));
   return current.adapter;
 }
 

@@ -12,8 +12,8 @@
 // override constant because max and avg bind different buffers (only max has an argmax).
 //
 // Threads: one invocation per element, numbered in row-major order over the tensor it writes, so neither
-// atomics nor workgroup memory are needed. The forward entries write the output [N, C, P, Q] (count = N*C*P*Q;
-// max_forward walks whole output rows, count = N*C*P) and gather their windows. The backward entries write dx [N, C, H, W] (count = N*C*H*W): each input element
+// atomics nor workgroup memory are needed. The forward entries write the output [N, C, P, Q] (count = N*C*P*Q,
+// or N*C*P for max_forward walking whole output rows) and gather their windows. The backward entries write dx [N, C, H, W] (count = N*C*H*W): each input element
 // gathers from the output windows that cover it, the same set for max and avg, and max keeps only the
 // windows whose saved argmax is this very element. Large problems launch a 2-D grid of workgroups
 // (flatId, from grid.wgsl).
@@ -110,18 +110,23 @@ fn isNan(v: f32) -> bool {
   return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
 }
 
-// One invocation per output row (plane, p), walking q: the divisions that place a window are done once per
-// row, which on SwiftShader ran the MNIST model's first pooling about 1.2x faster than one invocation per element.
+// WALK_ROWS (CPU adapters): one invocation per output row (plane, p), walking q, so the divisions that place a
+// window are done once per row; on SwiftShader that ran the MNIST model's first pooling about 1.2x faster.
+// Otherwise one invocation per output element, as a GPU wants (count is then N*C*P*Q).
+override WALK_ROWS: bool = false;
+
 @compute @workgroup_size(WORKGROUP)
 fn max_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let r = flatId(gid, nwg, WORKGROUP);
   if (r >= params.count) { return; }
-  let p = r % params.P;
-  let plane = r / params.P;
+  let first = select(r, r * params.Q, WALK_ROWS);
+  let end = first + select(1u, params.Q, WALK_ROWS);
+  let p = (first / params.Q) % params.P;
+  let plane = first / (params.Q * params.P);
   let base = plane * params.H * params.W;
   let h0 = p * params.strideH - params.padH;   // unsigned: rows above the image wrap to huge values
-  var w0 = 0u - params.padW;
-  for (var o = r * params.Q; o < (r + 1u) * params.Q; o++) {
+  var w0 = (first % params.Q) * params.strideW - params.padW;
+  for (var o = first; o < end; o++) {
     // The window's first element always takes over (bestIndex == NO_INDEX), so -inf inputs are handled too.
     var best = 0.0;
     var bestIndex = NO_INDEX;

@@ -86,19 +86,29 @@ export function poolGeometry(op: string, x: Tensor, options: Pool2dOptions & { c
 
 export const poolOutputShape = (g: PoolGeometry): number[] => [g.n, g.c, g.p, g.q];
 
+let walkRows: boolean | null = null;
+
+/** @internal Forces max_forward's row walk on or off (tests run both on SwiftShader); null restores the default. */
+export function setMaxPoolRowWalk(on: boolean | null): void {
+  walkRows = on;
+}
+
+/** max_forward walks whole output rows on CPU adapters (see WALK_ROWS in pool.wgsl), one element each elsewhere. */
+export const rowsPerInvocation = (): boolean => walkRows ?? runtime().adapter.cpu;
+
 export type PoolEntry = 'max_forward' | 'avg_forward' | 'max_backward' | 'max_backward_scatter' | 'avg_backward';
 
 /**
  * Records one dispatch of shaders/pool.wgsl writing `count` elements (the output for a forward entry, the
- * input's gradient for a backward one), one invocation each, or `count` output rows for max_forward; `relu`
- * fuses a ReLU into max_forward.
+ * input's gradient for a backward one), one invocation each, or `count` output rows for max_forward when
+ * rowsPerInvocation(); `relu` fuses a ReLU into max_forward.
  */
 export function launchPool(entry: PoolEntry, g: PoolGeometry, count: number, bindings: Record<string, Tensor>, relu = false): void {
   const rt = runtime();
   rt.launch({
     shader: 'pool',
     entry,
-    constants: entry === 'max_forward' ? { WORKGROUP, RELU: relu, KERNEL_H: g.kernel[0], KERNEL_W: g.kernel[1] } : { WORKGROUP },
+    constants: entry === 'max_forward' ? { WORKGROUP, RELU: relu, KERNEL_H: g.kernel[0], KERNEL_W: g.kernel[1], WALK_ROWS: rowsPerInvocation() } : { WORKGROUP },
     bindings: Object.fromEntries(Object.entries(bindings).map(([name, t]) => [name, t.buffer])),
     params: {
       count,

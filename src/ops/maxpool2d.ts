@@ -1,6 +1,6 @@
 import { empty, untrack, type Tensor } from '../tensor';
 import { record, needsGrad, output } from '../autograd/tape';
-import { launchPool, poolBackward, poolGeometry, poolOutputShape, type Pool2dOptions } from '../kernels/pool';
+import { launchPool, poolBackward, poolGeometry, poolOutputShape, rowsPerInvocation, type Pool2dOptions } from '../kernels/pool';
 
 /** Options of `maxPool2d`. */
 export interface MaxPool2dOptions extends Pool2dOptions {
@@ -26,7 +26,7 @@ export function maxPool2d(x: Tensor, options: MaxPool2dOptions): Tensor {
   // The kernel always writes the argmax; it lives on only when backward will read it.
   const argmax = empty(out.shape);
   untrack(argmax); // the tape owns it: a scope() around the forward must not free it before backward
-  launchPool('max_forward', g, g.n * g.c * g.p, { x, out, argmaxOut: argmax }, !!options.relu); // one per output row
+  launchPool('max_forward', g, rowsPerInvocation() ? g.n * g.c * g.p : out.size, { x, out, argmaxOut: argmax }, !!options.relu);
   if (!needsGrad(x)) {
     argmax.dispose();
     return output('maxPool2d', out);

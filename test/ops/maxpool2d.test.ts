@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
 import { maxPool2d } from '../../src/ops/maxpool2d';
+import { setMaxPoolRowWalk } from '../../src/kernels/pool';
 import { checkOp, collectGarbage, expectClose, setup } from '../helpers';
 import { maxPool2dRef, randomPoolConfigs, type Pair } from '../reference/pool';
 import type { NdArray } from '../reference/array';
@@ -40,6 +41,26 @@ it.each([cases[1], cases[2], cases[4], cases[8]])('maxPool2d with a fused ReLU o
     ours: (x) => maxPool2d(x, { kernelSize, stride, padding, relu: true }),
     ref: (x) => maxPool2dRef(relu(x), kernelSize, stride, padding),
   });
+});
+
+// The forward has two ways to cover the output: an invocation per output row (CPU adapters, the default here on
+// SwiftShader) and one per element (GPUs); both against the reference, with and without the fused ReLU.
+it.each([false, true])('maxPool2d with the row walk %s matches the reference on every case', async (walk) => {
+  setMaxPoolRowWalk(walk);
+  try {
+    for (const [shape, kernelSize, stride, padding] of cases) {
+      for (const relu of [false, true]) {
+        await checkOp({
+          shapes: [shape],
+          range: relu ? [-1.5, 0.5] : undefined,
+          ours: (x) => maxPool2d(x, { kernelSize, stride, padding, relu }),
+          ref: (x) => maxPool2dRef(relu ? { ...x, data: x.data.map((v) => Math.max(v, 0)) } : x, kernelSize, stride, padding),
+        });
+      }
+    }
+  } finally {
+    setMaxPoolRowWalk(null);
+  }
 });
 
 it('stride defaults to the kernel size and padding to 0', async () => {

@@ -65,13 +65,19 @@ override TILE_K: u32 = 16u;    // tiled: depth of the staged K slab, a multiple 
 // of 4 and nothing is transposed). Both provide elemA, elemB, rowA4, rowB4 and storeRow, and cursors
 // (cursorA, cursorB, stepA4, stepB, loadA4, loadB4) for the blocked kernel's inner loop.
 
+// FOLD_BATCH (blocked only, no SUM_BATCH, N a multiple of 4): the batch's columns side by side along x, one
+// grid for all matrices, so a batch of narrow products (a conv layer's 196 columns per image) leaves no
+// workgroup half idle at every matrix's edge. A group of 4 columns never spans two matrices.
+override FOLD_BATCH: bool = false;
+
 // The inner loop moves cursors by a fixed step instead of computing base + row * ld + k for every load:
 // on SwiftShader that made matmul 512 run at 2.1 GFLOP/s instead of 1.7.
 @compute @workgroup_size(WG_X, WG_Y)
 fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.y * 4u;
-  let col = gid.x * 4u;
-  if (row >= params.M || col >= params.N) { return; }
+  let z = select(gid.z, gid.x * 4u / params.N, FOLD_BATCH);
+  let col = select(gid.x * 4u, gid.x * 4u % params.N, FOLD_BATCH);
+  if (row >= params.M || col >= params.N || (FOLD_BATCH && z >= params.batch)) { return; }
   let m0 = row;
   let m1 = min(row + 1u, params.M - 1u);
   let m2 = min(row + 2u, params.M - 1u);
@@ -86,8 +92,8 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   let k4 = params.K & ~3u;
-  let zStart = select(gid.z, gid.z * params.batchPerGroup, SUM_BATCH);
-  let zEnd = select(gid.z + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
+  let zStart = select(z, z * params.batchPerGroup, SUM_BATCH);
+  let zEnd = select(z + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
   for (var z = zStart; z < zEnd; z++) {
     let baseA = params.offsetA + z * params.batchStrideA;
     let baseB = params.offsetB + z * params.batchStrideB;
@@ -123,7 +129,7 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
       acc3 += elemA(baseA, m3, k) * bk;
     }
   }
-  let baseC = params.offsetC + gid.z * params.batchStrideC;
+  let baseC = params.offsetC + z * params.batchStrideC;
   storeRow(baseC, row, col, epilogue(row, col, acc0));
   storeRow(baseC, row + 1u, col, epilogue(row + 1u, col, acc1));
   storeRow(baseC, row + 2u, col, epilogue(row + 2u, col, acc2));

@@ -134,13 +134,17 @@ export function planGemm(problem: GemmProblem, config: MatmulConfig): GemmPlan {
   // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
   const aligned = [strideA, strideB, offsetA, offsetB, offsetC, lda, ldb].every((v) => v % 4 === 0);
   const vec4 = config.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
-  const tiling = gemmTiling(config, s.m, s.n);
+  // The barrier-free kernel lays a batch of products side by side (FOLD_BATCH in matmul.wgsl) when its columns
+  // come in whole groups of 4: one grid without a partly idle edge per matrix.
+  const fold = config.entry === 'blocked' && !s.sumBatch && batch > 1 && s.n % 4 === 0;
+  const tiling = gemmTiling(config, s.m, fold ? batch * s.n : s.n);
   const constants: Record<string, number | boolean> = {
     ...tiling.constants,
     BIAS: !s.bias ? BIAS.NO_BIAS : s.bias === 'row' ? BIAS.BIAS_PER_ROW : BIAS.BIAS_PER_COLUMN,
     RELU: !!s.relu,
     SUM_BATCH: !!s.sumBatch,
   };
+  if (config.entry === 'blocked') constants.FOLD_BATCH = fold;
   if (!vec4) Object.assign(constants, { TRANS_A: !!s.transA, TRANS_B: !!s.transB });
   return {
     transposes,
@@ -154,7 +158,7 @@ export function planGemm(problem: GemmProblem, config: MatmulConfig): GemmPlan {
       batch,
       batchPerGroup: s.sumBatch ? perGroup : batch,
     },
-    workgroups: [...tiling.workgroups, zCount],
+    workgroups: [...tiling.workgroups, fold ? 1 : zCount],
     outShape: zCount === 1 ? [s.m, s.n] : [zCount, s.m, s.n],
     groups,
     offsetC: problem.offsetC ?? 0,

@@ -6,8 +6,8 @@ import { randomArray } from '../reference/array';
 import { gemm } from '../../src/kernels/matmul';
 import { gemmTiling } from '../../src/kernels/matmul-tiles';
 
-// The discrete-GPU GEMM (matmul.wgsl's register_tiled) forced on whatever adapter runs the tests, against a
-// float64 reference of the same strided, batched, transposed product.
+// The discrete-GPU GEMM (matmul.wgsl's register_tiled), and the CPU adapters' blocked one, forced on whatever
+// adapter runs the tests, against a float64 reference of the same strided, batched, transposed product.
 
 beforeAll(setup);
 afterEach(() => wc.setMatmulConfig(null));
@@ -38,13 +38,22 @@ const cases: Case[] = [
   { name: 'batch 3, A shared (stride 0), offsets', m: 6, k: 5, n: 7, batch: 3, strideA: 0, offsetA: 3, offsetB: 2 },
   { name: 'sumBatch over 5', m: 5, k: 7, n: 6, batch: 5, sumBatch: true },
   { name: 'sumBatch, big K, multi-tile', m: 70, k: 40, n: 36, batch: 3, sumBatch: true },
+  // blocked lays such a batch side by side (FOLD_BATCH): 4 x 12 columns, 16-byte loads where aligned
+  { name: 'batch 4 of 12 columns, A shared, bias per row + ReLU', m: 7, k: 8, n: 12, batch: 4, strideA: 0, offsetB: 4, biasPer: 'row', relu: true },
+  { name: 'batch 5 of 8 columns, odd K', m: 9, k: 13, n: 8, batch: 5 },
+];
+
+// The CPU adapters' barrier-free kernel through the same cases.
+const blockedConfigs: wc.MatmulConfig[] = [
+  { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: true },
+  { entry: 'blocked', wgX: 8, wgY: 8, tileK: 16, vec4: false },
 ];
 
 function bufferSize(rows: number, ld: number, cols: number): number {
   return (rows - 1) * ld + cols;
 }
 
-describe.each(configs)('register_tiled $wgX x $wgY, reg $regM x $regN, tileK $tileK, vec4 $vec4', (config) => {
+describe.each([...configs, ...blockedConfigs])('$entry $wgX x $wgY, reg $regM x $regN, tileK $tileK, vec4 $vec4', (config) => {
   it.each(cases)('$name', async (c) => {
     wc.setMatmulConfig(config);
     const batch = c.batch ?? 1;

@@ -10,6 +10,8 @@ import { notWhileRecording, type Recorder } from './recorder';
 export class CommandBatch {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** the pipeline the open pass has set: a dispatch of the same one (an optimiser's per-parameter updates) skips setPipeline */
+  private passPipeline: GPUComputePipeline | null = null;
   private afterSubmit: Array<() => void> = [];
   private readbackPool = new Map<number, GPUBuffer[]>();
   /** dispatches recorded since the last submit */
@@ -25,7 +27,8 @@ export class CommandBatch {
    * that caused it. Otherwise one error scope spans a whole submit, which costs one promise per batch.
    */
   perDispatch = false;
-  private lastKernel = '';
+  /** the last dispatch's pipeline and label (read only for perDispatch's error message: a label is a native call) */
+  private lastKernel: { pipeline: GPUComputePipeline | null; label?: string } = { pipeline: null };
   /** settles when the error scopes of every submit so far have been read (a chain: nothing piles up) */
   private scopes: Promise<unknown> = Promise.resolve();
   /**
@@ -61,10 +64,11 @@ export class CommandBatch {
   private endPass(): void {
     this.pass?.end();
     this.pass = null;
+    this.passPipeline = null;
   }
 
-  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1, kernel = pipeline.label): void {
-    this.lastKernel = kernel;
+  dispatch(pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1, z = 1, label?: string): void {
+    if (this.perDispatch) this.lastKernel = { pipeline, label };
     const own = this.timing !== null || this.profiler !== null;
     if (own) {
       this.endPass();
@@ -80,7 +84,10 @@ export class CommandBatch {
       this.pass = this.getEncoder().beginComputePass({ timestampWrites });
     }
     this.pass ??= this.getEncoder().beginComputePass();
-    this.pass.setPipeline(pipeline);
+    if (pipeline !== this.passPipeline) {
+      this.pass.setPipeline(pipeline);
+      this.passPipeline = pipeline;
+    }
     this.pass.setBindGroup(0, bindGroup);
     this.pass.dispatchWorkgroups(x, y, z);
     if (own) this.endPass();
@@ -141,7 +148,7 @@ export class CommandBatch {
     const timed = [...this.timedQueries];
     this.timedQueries.clear();
     for (const q of timed) q.resolve(this.encoder);
-    const what = this.perDispatch && this.dispatches === 1 ? `kernel ${this.lastKernel}` : `a batch of ${this.dispatches} dispatches`;
+    const what = this.perDispatch && this.dispatches === 1 ? `kernel ${this.lastKernel.label ?? this.lastKernel.pipeline?.label}` : `a batch of ${this.dispatches} dispatches`;
     // Commands are validated at finish() and submit(): an invalid one makes the GPU skip the whole batch.
     this.device.pushErrorScope('validation');
     this.device.queue.submit([this.encoder.finish()]);

@@ -75,9 +75,10 @@ override FOLD_BATCH: bool = false;
 @compute @workgroup_size(WG_X, WG_Y)
 fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   let row = gid.y * 4u;
-  let z = select(gid.z, gid.x * 4u / params.N, FOLD_BATCH);
+  // the C this invocation writes: its matrix of the batch, or with SUM_BATCH its group's sum
+  let cMatrix = select(gid.z, gid.x * 4u / params.N, FOLD_BATCH);
   let col = select(gid.x * 4u, gid.x * 4u % params.N, FOLD_BATCH);
-  if (row >= params.M || col >= params.N || (FOLD_BATCH && z >= params.batch)) { return; }
+  if (row >= params.M || col >= params.N || (FOLD_BATCH && cMatrix >= params.batch)) { return; }
   let m0 = row;
   let m1 = min(row + 1u, params.M - 1u);
   let m2 = min(row + 2u, params.M - 1u);
@@ -92,8 +93,8 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
   var acc2 = vec4<f32>(0.0);
   var acc3 = vec4<f32>(0.0);
   let k4 = params.K & ~3u;
-  let zStart = select(z, z * params.batchPerGroup, SUM_BATCH);
-  let zEnd = select(z + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
+  let zStart = select(cMatrix, cMatrix * params.batchPerGroup, SUM_BATCH);
+  let zEnd = select(cMatrix + 1u, min(zStart + params.batchPerGroup, params.batch), SUM_BATCH);
   for (var z = zStart; z < zEnd; z++) {
     let baseA = params.offsetA + z * params.batchStrideA;
     let baseB = params.offsetB + z * params.batchStrideB;
@@ -129,7 +130,7 @@ fn blocked(@builtin(global_invocation_id) gid: vec3<u32>) {
       acc3 += elemA(baseA, m3, k) * bk;
     }
   }
-  let baseC = params.offsetC + z * params.batchStrideC;
+  let baseC = params.offsetC + cMatrix * params.batchStrideC;
   storeRow(baseC, row, col, epilogue(row, col, acc0));
   storeRow(baseC, row + 1u, col, epilogue(row + 1u, col, acc1));
   storeRow(baseC, row + 2u, col, epilogue(row + 2u, col, acc2));

@@ -136,8 +136,8 @@ export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor 
  * dW [O, C, KH, KW] = sum_n dy[n] [O, PQ] x rows[n] [PQ, R]: one batch-summing GEMM per chunk of images, over
  * the patches laid out one receptive field per row, so neither per-image products nor a transposed dy are needed.
  * A row holds the C*KH*KW taps, then (withBias) a 1, whose column of the product is db [O] = sum of dy over
- * images and positions, then zeros up to R, a multiple of 4 (16-byte stores and GEMM loads). On SwiftShader the
- * MNIST model's first layer (9 taps) ran its weight and bias gradients in a third of the time this way.
+ * images and positions, then zeros up to R, a multiple of 4 (16-byte stores and GEMM loads): one GEMM per layer
+ * instead of a GEMM and a reduction, with 16-byte loads even for a first layer's 9 taps.
  */
 export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry, withBias: boolean): { dw: Tensor; db: Tensor | null } {
   const l = layout(g);

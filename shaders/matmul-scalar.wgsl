@@ -19,18 +19,8 @@ fn elemB(base: u32, k: u32, n: u32) -> f32 {
   return b[base + k * params.ldb + n];
 }
 
-// A[m, k..k+3]
-fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> {
-  return vec4<f32>(elemA(base, m, k), elemA(base, m, k + 1u), elemA(base, m, k + 2u), elemA(base, m, k + 3u));
-}
-
-// B[k, n.x], B[k, n.y], ... (columns already clamped by the caller)
-fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
-  return vec4<f32>(elemB(base, k, n.x), elemB(base, k, n.y), elemB(base, k, n.z), elemB(base, k, n.w));
-}
-
-// Cursors for walking K four steps at a time (the blocked kernel), as element indices: the cursor of
-// A[m, 0] moves by stepA4() per four steps of K, that of B[0, n] by stepB() per step.
+// Cursors, as element indices: the cursor of A[m, 0] moves by stepA4() per four steps of K, that of B[0, n] by
+// stepB() per step.
 fn cursorA(base: u32, m: u32) -> u32 { return select(base + m * params.lda, base + m, TRANS_A); }
 fn cursorB(base: u32, n: u32) -> u32 { return select(base + n, base + n * params.ldb, TRANS_B); }
 fn stepA4() -> u32 { return select(4u, 4u * params.lda, TRANS_A); }

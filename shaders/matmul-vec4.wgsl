@@ -16,17 +16,8 @@ fn elemB(base: u32, k: u32, n: u32) -> f32 {
   return b[i / 4u][i % 4u];
 }
 
-fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> {
-  return a[(base + m * params.lda + k) / 4u];
-}
-
-// n.x is a multiple of 4 and the block lies inside B, so the clamped lanes are n.x + 0..3.
-fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> {
-  return b[(base + k * params.ldb + n.x) / 4u];
-}
-
-// Cursors for walking K four steps at a time (the blocked kernel), in units of this piece's loads: the
-// cursor of A[m, 0] moves by stepA4() per four steps of K, that of B[0, n] by stepB() per step.
+// Cursors, in units of this piece's loads: the cursor of A[m, 0] moves by stepA4() per four steps of K, that of
+// B[0, n] by stepB() per step (base + m * lda and base + n are multiples of 4 here).
 fn cursorA(base: u32, m: u32) -> u32 { return (base + m * params.lda) / 4u; }
 fn cursorB(base: u32, n: u32) -> u32 { return (base + n) / 4u; }
 fn stepA4() -> u32 { return 1u; }

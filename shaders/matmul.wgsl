@@ -62,8 +62,14 @@ override TILE_K: u32 = 16u;    // tiled: depth of the staged K slab, a multiple 
 
 // The operands' bindings and the loads and stores below come from one of two pieces the manifest puts first:
 // matmul-scalar.wgsl (any shape, transposes) or matmul-vec4.wgsl (16-byte loads when K and N are multiples
-// of 4 and nothing is transposed). Both provide elemA, elemB, rowA4, rowB4 and storeRow, and cursors
-// (cursorA, cursorB, stepA4, stepB, loadA4, loadB4) for the blocked kernel's inner loop.
+// of 4 and nothing is transposed). Both provide elemA, elemB and storeRow, and cursors into the operands
+// (cursorA, cursorB, stepA4, stepB) with the loads at a cursor (loadA4, loadB4), which the blocked kernel's inner
+// loop steps through K and rowA4 / rowB4 below place directly.
+
+// A[m, k..k+3], k a multiple of 4
+fn rowA4(base: u32, m: u32, k: u32) -> vec4<f32> { return loadA4(cursorA(base, m) + (k / 4u) * stepA4()); }
+// B[k, n.x], B[k, n.y], ... for columns n.x <= n.y <= ... already clamped by the caller
+fn rowB4(base: u32, k: u32, n: vec4<u32>) -> vec4<f32> { return loadB4(cursorB(base, n.x) + k * stepB(), n - vec4<u32>(n.x)); }
 
 // FOLD_BATCH (blocked only, no SUM_BATCH, N a multiple of 4): the batch's columns side by side along x, one
 // grid for all matrices, so a batch of narrow products (a conv layer's 196 columns per image) leaves no

@@ -13,8 +13,8 @@
 //
 // Threads: one invocation per element, numbered in row-major order over the tensor it writes, so neither
 // atomics nor workgroup memory are needed. The forward entries write the output [N, C, P, Q] (count = N*C*P*Q,
-// or N*C*P for max_forward walking whole output rows) and gather their windows. The backward entries write dx [N, C, H, W] (count = N*C*H*W): each input element
-// gathers from the output windows that cover it, the same set for max and avg, and max keeps only the
+// or N*C*P for max_forward walking whole output rows) and gather their windows. The backward entries write
+// dx [N, C, H, W] (count = N*C*H*W): each input element gathers from the output windows that cover it, the same set for max and avg, and max keeps only the
 // windows whose saved argmax is this very element. Large problems launch a 2-D grid of workgroups
 // (flatId, from grid.wgsl).
 
@@ -49,8 +49,8 @@ override WORKGROUP: u32 = 64u;
 // derivative comes for free, and the ReLU's input never needs to be kept.
 override RELU: bool = false;
 
-// max_forward's window size, fixed when the pipeline is made: loops of a constant count unroll, where
-// SwiftShader runs loops with bounds that differ between invocations slowly.
+// max_forward's window size, fixed when the pipeline is made: the window loops have constant bounds, and the
+// taps outside the image are masked by a select rather than clipped off the loop.
 override KERNEL_H: u32 = 2u;
 override KERNEL_W: u32 = 2u;
 

@@ -4,6 +4,7 @@
  */
 import { expectTensor, empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
+import { kernelChoices } from '../gpu/choices';
 import { formatShape } from '../shape';
 import { fillKernel } from './elementwise';
 
@@ -91,6 +92,7 @@ let walkRows: boolean | null = null;
 /** @internal Forces max_forward's row walk on or off (tests run both on SwiftShader); null restores the default. */
 export function setMaxPoolRowWalk(on: boolean | null): void {
   walkRows = on;
+  kernelChoices.changed();
 }
 
 /** max_forward walks whole output rows on CPU adapters (see WALK_ROWS in pool.wgsl), one element each elsewhere. */

@@ -19,6 +19,7 @@ struct Params {
   rows: u32,    // im2col: rows of cols per image, C*KH*KW or more (zeros) to round the GEMM's K up to a multiple
                 // of 4; im2row: the length of a row of patches
   span: u32,    // im2col4: output rows p per invocation, so that span * Q is a multiple of 4
+  parts: u32,   // weight_grad_sum: partial products to add up
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
@@ -164,6 +165,28 @@ fn im2row(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
     dst4[d] = vec4<f32>(v0, v1, v2, v3);
     d++;
   }
+}
+
+// The weight gradient from its GEMM's products: `parts` partial sums of [O, rows] each (the GEMM sums a batch in
+// groups), added up and split into dw [O, C*KH*KW] and, with BIAS_COLUMN, db [O] from the ones column after the
+// taps. One dispatch instead of a reduction and two slices. One invocation per element of dw and db.
+@group(0) @binding(3) var<storage, read_write> db: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn weight_grad_sum(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let e = flatId(gid, nwg, WORKGROUP);
+  if (e >= params.count) { return; }
+  let ckk = params.C * params.KH * params.KW;
+  let width = ckk + select(0u, 1u, BIAS_COLUMN);
+  let o = e / width;
+  let t = e % width;
+  var i = o * params.rows + t;
+  var s = 0.0;
+  for (var g = 0u; g < params.parts; g++) {
+    s += src[i];
+    i += params.O * params.rows;
+  }
+  if (t < ckk) { dst[o * ckk + t] = s; } else { db[o] = s; }
 }
 
 @compute @workgroup_size(WORKGROUP)

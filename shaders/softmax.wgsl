@@ -150,9 +150,24 @@ fn cross_entropy_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(nu
   writeLoss(row, st, total);
 }
 
+// The 'mean' reduction of the entries above, in one pass: out[0] = the sum of the losses (x here) over the sum of
+// the rows' weights (dy here: `valid` as they wrote it), and that sum kept in valid[0] for backward. One workgroup.
+@compute @workgroup_size(WORKGROUP)
+fn cross_entropy_mean(@builtin(local_invocation_index) lid: u32) {
+  var s = vec2<f32>(0.0);
+  for (var r = lid; r < params.rows; r += WORKGROUP) { s += vec2<f32>(x[r], dy[r]); }
+  let total = workgroupReduce(lid, s, TREE_SUM);
+  if (lid == 0u) {
+    out[0] = total.x / total.y;
+    valid[0] = total.y;
+  }
+}
+
 // d loss[n] / dx[n, j] = p_j ((1 - s) w_y + (s / K) W) - (1 - s) w_y [j = y] - (s / K) w_j, with p the saved
-// softmax (`x` here); 0 for an ignored row; times the upstream gradient (dy[0], or dy[n] per row) and `scale`.
-// One invocation per logit.
+// softmax (`x` here); 0 for an ignored row; times the upstream gradient (dy[0], or dy[n] per row) and `scale`,
+// and with MEAN divided by the weights' sum that cross_entropy_mean kept (valid[0]). One invocation per logit.
+override MEAN: bool = false;
+
 @compute @workgroup_size(WORKGROUP)
 fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let e = flatId(gid, nwg, WORKGROUP);
@@ -170,7 +185,8 @@ fn cross_entropy_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builti
   let sk = s / f32(params.axis);
   let wy = weightOf(u32(max(label, 0.0)));
   let g = x[e] * ((1.0 - s) * wy + sk * params.weightSum) - select(0.0, (1.0 - s) * wy, f32(j) == label) - sk * weightOf(j);
-  let upstream = dy[select(0u, n, params.perRow != 0u)];
+  var upstream = dy[select(0u, n, params.perRow != 0u)];
+  if (MEAN) { upstream /= valid[0]; }
   out[e] = select(g * upstream * params.scale, 0.0, label == params.ignoreIndex);
 }
 

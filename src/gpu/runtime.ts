@@ -47,8 +47,11 @@ export class Runtime {
   private compileErrors: string[] = [];
   private gpuErrors: string[] = [];
   lostReason: string | null = null;
-  /** bound where a kernel declares an optional input that a launch passes as null (e.g. matmul's bias) */
-  private readonly placeholder: GPUBuffer;
+  /**
+   * bound where a kernel declares an optional buffer that a launch passes as null (e.g. matmul's bias); one for
+   * read-only bindings and one for read-write ones, since WebGPU rejects a buffer bound both ways in a dispatch
+   */
+  private readonly placeholders: { 'read-only-storage': GPUBuffer; storage: GPUBuffer };
   /** the largest tensor a kernel can bind whole, and which adapter limit sets it */
   readonly maxTensorBytes: { bytes: number; name: string };
   /** debug checks run at each readback before errors are reported (wc.debug.checkNumerics registers one) */
@@ -65,7 +68,8 @@ export class Runtime {
     this.pipelines = new PipelineCache(device, (m) => this.compileErrors.push(m));
     this.uniforms = new UniformCache(device, (b) => this.batch.onSubmit(() => b.destroy()));
     this.bindGroups = new BindGroupCache(device);
-    this.placeholder = device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE, label: 'placeholder' });
+    const placeholder = (label: string) => device.createBuffer({ size: 256, usage: GPUBufferUsage.STORAGE, label });
+    this.placeholders = { 'read-only-storage': placeholder('placeholder'), storage: placeholder('read-write placeholder') };
     const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
     this.adapter = { ...info, features: [...device.features].map(String), cpu: /swiftshader|llvmpipe|lavapipe/i.test(text) };
     const { maxBufferSize, maxStorageBufferBindingSize } = device.limits;
@@ -217,7 +221,7 @@ export class Runtime {
       }
       const buffer = call.bindings[b.name];
       if (buffer === undefined) throw new Error(`webgpu-cnn: kernel ${kernel.label} needs a buffer for binding "${b.name}"`);
-      entries.push({ binding: b.binding, buffer: buffer ?? this.placeholder });
+      entries.push({ binding: b.binding, buffer: buffer ?? this.placeholders[b.kind] });
     }
     for (const name of Object.keys(call.bindings)) {
       if (!info.bindings.some((b) => b.name === name)) {

@@ -7,7 +7,6 @@ import { empty, view, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
 import { binaryKernel } from './elementwise';
-import { narrowKernel } from './slice';
 import type { ConvGeometry } from './conv';
 
 /** How the patches of one convolution are laid out and chunked. */
@@ -58,7 +57,7 @@ function forEachChunk(l: Layout, fn: (n0: number, nb: number) => void): void {
 }
 
 function windowParams(l: Layout, n0: number, count: number) {
-  return { count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O, rows: l.K, span: l.span };
+  return { count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O, rows: l.K, span: l.span, parts: 1 };
 }
 
 /** One invocation per element of `count`, over the window parameters of `l`. */
@@ -143,6 +142,9 @@ export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry, withBia
   const l = layout(g);
   const R = Math.ceil((l.CKK + (withBias ? 1 : 0)) / 4) * 4;
   const rowsLayout = { ...l, K: R };
+  // One chunk (the usual case): its GEMM's partial sums go to weight_grad_sum as they are. Several: each
+  // chunk's product is summed by the GEMM and added to the others'.
+  const partials = l.chunk >= l.N;
   let acc: Tensor | null = null;
   forEachChunk(l, (n0, nb) => {
     const rows = empty([nb * l.PQ, R]);
@@ -150,7 +152,7 @@ export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry, withBia
     const part = gemm(dy, rows, {
       m: l.O, n: R, k: l.PQ, batch: nb, sumBatch: true,
       strideA: l.O * l.PQ, offsetA: n0 * l.O * l.PQ, strideB: l.PQ * R,
-    });
+    }, { partials });
     rows.dispose();
     if (acc) {
       const total = binaryKernel('conv2d', acc, part, 'ADD');
@@ -162,10 +164,16 @@ export function im2colGradWeight(dy: Tensor, x: Tensor, g: ConvGeometry, withBia
     }
   });
   const product = acc!;
-  const taps = R === l.CKK ? product : narrowKernel(product, 1, 0, l.CKK);
-  const dw = view(taps, [l.O, l.C, l.KH, l.KW]);
-  const db = withBias ? view(narrowKernel(product, 1, l.CKK, 1), [l.O]) : null;
-  if (taps !== product) taps.dispose();
+  const dw = empty([l.O, l.C, l.KH, l.KW]);
+  const db = withBias ? empty([l.O]) : null;
+  const rt = runtime();
+  const count = dw.size + (db?.size ?? 0);
+  rt.launch({
+    shader: 'im2col', entry: 'weight_grad_sum', constants: { WORKGROUP, BIAS_COLUMN: withBias },
+    bindings: { src: product.buffer, dst: dw.buffer, db: db?.buffer ?? null },
+    params: { ...windowParams(l, 0, count), rows: R, parts: product.size / (l.O * R) },
+    workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
+  });
   product.dispose();
   return { dw, db };
 }

@@ -115,7 +115,9 @@ const SUM_BATCH_INVOCATIONS = 2048;
 const BIAS = shaderConstants('matmul', ['NO_BIAS', 'BIAS_PER_ROW', 'BIAS_PER_COLUMN']);
 
 export function planGemm(problem: GemmProblem, config: MatmulConfig): GemmPlan {
-  const { s, transposes } = withTransposedCopies(problem);
+  // A transposed copy is a dispatch of its own: made only where it unlocks the 16-byte loads.
+  const copied = withTransposedCopies(problem);
+  const { s, transposes } = takesVec4(copied.s, config) ? copied : { s: problem, transposes: [] };
   const batch = s.batch ?? 1;
   // Summing a batch inside each invocation leaves few invocations when C is small: split the batch into
   // groups that each sum their share into their own C, then add the groups' results.
@@ -131,9 +133,7 @@ export function planGemm(problem: GemmProblem, config: MatmulConfig): GemmPlan {
   const strideB = s.strideB ?? s.k * s.n;
   const lda = s.lda ?? (s.transA ? s.m : s.k);
   const ldb = s.ldb ?? (s.transB ? s.k : s.n);
-  // 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets.
-  const aligned = [strideA, strideB, offsetA, offsetB, offsetC, lda, ldb].every((v) => v % 4 === 0);
-  const vec4 = config.vec4 && aligned && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
+  const vec4 = takesVec4(s, config, offsetC);
   // The barrier-free kernel lays a batch of products side by side (FOLD_BATCH in matmul.wgsl) when its columns
   // come in whole groups of 4: one grid without a partly idle edge per matrix.
   const fold = config.entry === 'blocked' && !s.sumBatch && batch > 1 && s.n % 4 === 0;
@@ -163,6 +163,13 @@ export function planGemm(problem: GemmProblem, config: MatmulConfig): GemmPlan {
     groups,
     offsetC: problem.offsetC ?? 0,
   };
+}
+
+/** 16-byte loads need 4-aligned rows, untransposed operands and 4-aligned batch offsets. */
+function takesVec4(s: GemmProblem, config: MatmulConfig, offsetC = s.offsetC ?? 0): boolean {
+  const layout = [s.strideA ?? s.m * s.k, s.strideB ?? s.k * s.n, s.offsetA ?? 0, s.offsetB ?? 0, offsetC,
+    s.lda ?? (s.transA ? s.m : s.k), s.ldb ?? (s.transB ? s.k : s.n)];
+  return config.vec4 && layout.every((v) => v % 4 === 0) && !s.transA && !s.transB && s.k % 4 === 0 && s.n % 4 === 0;
 }
 
 /**

@@ -34,6 +34,8 @@ export interface GemmTensors {
   out?: Tensor;
   /** the epilogue's bias, [m] or [n] as the problem's `bias` says */
   bias?: Tensor | null;
+  /** sumBatch: hand back the groups' partial sums, [groups, m, n], for the caller to add up in a kernel of its own */
+  partials?: boolean;
 }
 
 /**
@@ -53,7 +55,7 @@ function tunedConfig(problem: GemmProblem, measure: (cfg: MatmulConfig) => void)
   return choose('matmul', offer.shapeClass, offer.candidates, measure);
 }
 
-export function runGemm(plan: GemmPlan, a: Tensor, b: Tensor, { out, bias }: GemmTensors = {}): Tensor {
+export function runGemm(plan: GemmPlan, a: Tensor, b: Tensor, { out, bias, partials }: GemmTensors = {}): Tensor {
   const copies = plan.transposes.map((step) => transposedCopy(step.operand === 'a' ? a : b, step));
   const operand = (which: 'a' | 'b', t: Tensor) => copies[plan.transposes.findIndex((s) => s.operand === which)] ?? t;
   const grouped = plan.groups > 1;
@@ -67,7 +69,7 @@ export function runGemm(plan: GemmPlan, a: Tensor, b: Tensor, { out, bias }: Gem
     workgroups: plan.workgroups,
   });
   copies.forEach((t) => t.dispose());
-  if (!grouped) return product;
+  if (!grouped || partials) return product;
   const total = sumKernel(product, [0], false);
   product.dispose();
   if (!out) return total;

@@ -94,15 +94,36 @@ export function crossEntropyKernel(logits: Tensor, labels: Tensor, v: RowView, o
   return { losses, probs, valid };
 }
 
-/** dlogits = (probs - target) * dy * scale, 0 on ignored rows; dy is one value, or one per row with perRow. */
-export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: CrossEntropyParams & { perRow: boolean }): Tensor {
+/**
+ * The 'mean' of the rows' losses, weighted as crossEntropyKernel's `valid` says, in one dispatch: the loss, and
+ * the weights' sum (the count of rows not ignored when unweighted) that the gradient divides by.
+ */
+export function crossEntropyMeanKernel(losses: Tensor, valid: Tensor): { mean: Tensor; count: Tensor } {
+  const mean = empty([]);
+  const count = empty([1]);
+  runtime().launch({
+    shader: 'softmax',
+    entry: 'cross_entropy_mean',
+    constants: { WORKGROUP: ELEMENT_WORKGROUP },
+    bindings: { x: losses.buffer, dy: valid.buffer, out: mean.buffer, valid: count.buffer },
+    params: { ...NO_LOSS, rows: losses.size, axis: 1, inner: 1 },
+    workgroups: [1],
+  });
+  return { mean, count };
+}
+
+/**
+ * dlogits = (probs - target) * dy * scale, 0 on ignored rows; dy is one value, or one per row with perRow;
+ * divided by `count` (crossEntropyMeanKernel's) when given.
+ */
+export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: CrossEntropyParams & { perRow: boolean; count: Tensor | null }): Tensor {
   const rt = runtime();
   const dx = empty(probs.shape);
   rt.launch({
     shader: 'softmax',
     entry: 'cross_entropy_backward',
-    constants: { WORKGROUP: ELEMENT_WORKGROUP, WEIGHTED: !!o.weight },
-    bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer, classWeight: o.weight?.buffer ?? null },
+    constants: { WORKGROUP: ELEMENT_WORKGROUP, WEIGHTED: !!o.weight, MEAN: !!o.count },
+    bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer, classWeight: o.weight?.buffer ?? null, valid: o.count?.buffer ?? null },
     params: {
       rows: v.rows, axis: v.axis, inner: v.inner, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: 1, weightSum: o.weightSum,
     },

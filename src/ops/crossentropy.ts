@@ -1,8 +1,7 @@
 import { describeValue, expectTensor, tensor, view, Tensor } from '../tensor';
 import { record, save, needsGrad, output } from '../autograd/tape';
 import { formatShape, sizeOf } from '../shape';
-import { crossEntropyKernel, crossEntropyGradKernel } from '../kernels/softmax';
-import { binaryKernel } from '../kernels/elementwise';
+import { crossEntropyKernel, crossEntropyGradKernel, crossEntropyMeanKernel } from '../kernels/softmax';
 import { sumKernel } from '../kernels/reduce';
 
 export interface CrossEntropyOptions {
@@ -53,10 +52,7 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   } else if (reduction === 'sum') {
     out = sumKernel(losses, [0], false);
   } else {
-    const total = sumKernel(losses, [0], false);
-    count = sumKernel(valid, [0], false);
-    out = binaryKernel('crossEntropy', total, count, 'DIV');
-    total.dispose();
+    ({ mean: out, count } = crossEntropyMeanKernel(losses, valid));
   }
   losses.dispose();
   valid.dispose();
@@ -68,11 +64,10 @@ export function crossEntropy(logits: Tensor, labels: Int32Array | readonly numbe
   // The caller's label tensor may be disposed before backward: keep a reference of our own.
   const keptLabels = ownLabels ? labelTensor : save(labelTensor);
   const saved = [probs, keptLabels, ...(count ? [count] : []), ...(weight ? [weight] : [])];
-  return record('crossEntropy', out, [logits], (dy) => [() => {
-    // mean: the upstream scalar over the counted samples, on the GPU (the count is not known on the CPU)
-    const upstream = count ? binaryKernel('crossEntropy', dy, count, 'DIV') : dy;
-    return crossEntropyGradKernel(probs, keptLabels, upstream, v, { ...o, perRow: reduction === 'none' });
-  }], saved);
+  // mean: the gradient divides by the count of the samples (on the GPU: it is not known on the CPU)
+  return record('crossEntropy', out, [logits], (dy) => [
+    () => crossEntropyGradKernel(probs, keptLabels, dy, v, { ...o, perRow: reduction === 'none', count }),
+  ], saved);
 }
 
 function labelsOnGpu(labels: Int32Array | readonly number[] | Tensor, shape: number[], K: number, ignoreIndex: number, logits: readonly number[]): Tensor {

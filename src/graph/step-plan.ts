@@ -15,7 +15,7 @@ import { isVirtual, type Recorded, type Recorder, type VirtualBuffer } from '../
 import { planMemory, pooledBytes, type Lifetime } from './memory-plan';
 
 type Op =
-  | { kind: 'dispatch'; pipeline: GPUComputePipeline; group: GPUBindGroup; workgroups: [number, number, number] }
+  | { kind: 'dispatch'; pipeline: GPUComputePipeline; group: GPUBindGroup; workgroups: [number, number, number]; buffers: GPUBuffer[] }
   | { kind: 'copy'; src: GPUBuffer; dst: GPUBuffer; bytes: number; srcOffset: number; dstOffset: number }
   | { kind: 'clear'; dst: GPUBuffer; bytes: number; offset: number }
   /** a refreshed upload: from the run's ring slot, or from `uploads` (the recorded values) on the first run */
@@ -107,7 +107,7 @@ export class StepPlan {
           return { binding, resource: isVirtual(buffer) ? { buffer: resolve(buffer), offset: 0, size: buffer.size } : { buffer } };
         });
         const group = device.createBindGroup({ label: c.label, layout: c.layout, entries });
-        this.ops.push({ kind: 'dispatch', pipeline: c.pipeline, group, workgroups: c.workgroups });
+        this.ops.push({ kind: 'dispatch', pipeline: c.pipeline, group, workgroups: c.workgroups, buffers: entries.map((e) => e.resource.buffer) });
       } else if (c.kind === 'copy') {
         [c.src, c.dst].forEach((b) => !isVirtual(b) && external.add(b));
         this.ops.push({ kind: 'copy', src: resolve(c.src), dst: resolve(c.dst), bytes: c.bytes, srcOffset: c.srcOffset, dstOffset: c.dstOffset });
@@ -127,6 +127,7 @@ export class StepPlan {
         uploadOffset += bytes;
       }
     }
+    hoistRefreshes(this.ops);
     this.inputs = inputs.map((v) => ({ buffer: resolve(v as unknown as GPUBuffer), bytes: v.size }));
     let slot = 0;
     this.inputOffsets = this.inputs.map(({ bytes }) => ((slot += bytes), slot - bytes));
@@ -217,6 +218,32 @@ export class StepPlan {
     const owned = this.owned;
     this.rt.batch.onSubmit(() => owned.forEach((b) => b.destroy()));
   }
+}
+
+/**
+ * Moves each refreshed upload (an optimiser's per-step values, written after backward) to the front of the step
+ * when nothing before it in the step uses its target: the copies then sit beside the inputs' copies instead of
+ * ending a compute pass in the middle of the step and opening another (two WebGPU calls, and a pass barrier).
+ */
+function hoistRefreshes(ops: Op[]): void {
+  const touched = new Set<GPUBuffer>();
+  const front: Op[] = [];
+  const rest: Op[] = [];
+  for (const op of ops) {
+    if (op.kind === 'refresh' && !touched.has(op.dst)) {
+      front.push(op);
+      continue;
+    }
+    for (const b of opBuffers(op)) touched.add(b);
+    rest.push(op);
+  }
+  ops.splice(0, ops.length, ...front, ...rest);
+}
+
+function opBuffers(op: Op): GPUBuffer[] {
+  if (op.kind === 'dispatch') return op.buffers;
+  if (op.kind === 'copy') return [op.src, op.dst];
+  return [op.dst];
 }
 
 function buffersOf(c: Recorded): GPUBuffer[] {

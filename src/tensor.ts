@@ -317,7 +317,7 @@ export function checkTensorSize(op: string, shape: readonly number[], rt: Runtim
 export function empty(shape: readonly number[], rt: Runtime = runtime()): Tensor {
   checkTensorSize('(allocating an op\'s output)', shape, rt);
   const bytes = sizeOf(shape) * 4;
-  const storage = new Storage(rt, rt.pool.acquire(bytes, `tensor${formatShape(shape)}`), bytes);
+  const storage = new Storage(rt, rt.pool.acquire(bytes, () => `tensor${formatShape(shape)}`), bytes);
   rt.recorder?.hold(storage.buffer, storage);
   return new Tensor(shape, storage);
 }

@@ -63,15 +63,17 @@ export class BufferPool {
     this.stats.peakBytes = Math.max(this.stats.peakBytes, held);
   }
 
-  acquire(bytes: number, label: string): GPUBuffer {
-    if (this.recorder) return this.recorder.acquire(sizeClass(bytes), label);
+  /** A buffer of at least `bytes`; `label` (or the function that makes it) names a buffer created for the call. */
+  acquire(bytes: number, label: string | (() => string)): GPUBuffer {
+    const name = () => (typeof label === 'string' ? label : label());
+    if (this.recorder) return this.recorder.acquire(sizeClass(bytes), name());
     const size = Math.max(bytes, Math.min(sizeClass(bytes), Math.floor(this.maxBytes / 4) * 4));
     const list = this.free.get(size);
     let buffer = list?.pop();
     if (buffer) {
       this.stats.bytesPooled -= size;
     } else {
-      buffer = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label });
+      buffer = this.device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: name() });
       this.stats.buffersCreated++;
     }
     this.stats.bytesInUse += size;

@@ -43,15 +43,25 @@ export interface GemmTensors {
  * setMatmulConfig, else the autotuner's choice for the problem's shape class (the adapter's default untuned).
  */
 export function gemm(a: Tensor, b: Tensor, problem: GemmProblem, tensors: GemmTensors = {}): Tensor {
-  const config = override ?? tunedConfig(problem,
+  const key = JSON.stringify(problem);
+  const config = override ?? tunedConfig(key, problem,
     // a candidate's run writes a product of its own (from offset 0), dropped once recorded
     (cfg) => runGemm(planGemm({ ...problem, offsetC: 0 }, cfg), a, b, { bias: tensors.bias }).dispose());
-  return runGemm(planGemm(problem, config), a, b, tensors);
+  return runGemm(plannedGemm(key, problem, config), a, b, tensors);
 }
 
-function tunedConfig(problem: GemmProblem, measure: (cfg: MatmulConfig) => void): MatmulConfig {
+/** each exact problem's plan per configuration: planning is pure, and every training step asks for the same ones */
+const plans = new WeakMap<MatmulConfig, Map<string, GemmPlan>>();
+
+function plannedGemm(key: string, problem: GemmProblem, config: MatmulConfig): GemmPlan {
+  let byProblem = plans.get(config);
+  if (!byProblem) plans.set(config, (byProblem = new Map()));
+  return remember(byProblem, key, () => planGemm(problem, config));
+}
+
+function tunedConfig(key: string, problem: GemmProblem, measure: (cfg: MatmulConfig) => void): MatmulConfig {
   const cpu = runtime().adapter.cpu;
-  const offer = remember(offers, `${cpu} ${JSON.stringify(problem)}`, () => ({ shapeClass: matmulShapeClass(problem), candidates: matmulCandidates(problem, cpu) }));
+  const offer = remember(offers, `${cpu} ${key}`, () => ({ shapeClass: matmulShapeClass(problem), candidates: matmulCandidates(problem, cpu) }));
   return choose('matmul', offer.shapeClass, offer.candidates, measure);
 }
 

@@ -34,6 +34,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   private ownParams = new Map<string, Tensor>();
   private ownBuffers = new Map<string, Tensor>();
   private ownChildren = new Map<string, AnyModule>();
+  /** what the three maps above hold, for fields(); null after a registration until fields() builds it again */
+  private registered: Set<unknown> | null = null;
 
   /** The module's computation: input to output, recorded for autograd like any op. */
   abstract forward(...args: In): Out;
@@ -47,18 +49,21 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   protected registerParameter(name: string, t: Tensor): Tensor {
     t.requiresGrad = true;
     this.ownParams.set(name, t);
+    this.registered = null;
     return t;
   }
 
   /** Adds non-trainable state under `name` (e.g. `running_mean`), saved in `stateDict()`. */
   protected registerBuffer(name: string, t: Tensor): Tensor {
     this.ownBuffers.set(name, t);
+    this.registered = null;
     return t;
   }
 
   /** Adds a child module; its keys get the prefix `name.`. */
   protected registerModule<M extends AnyModule>(name: string, m: M): M {
     this.ownChildren.set(name, m);
+    this.registered = null;
     return m;
   }
 
@@ -67,14 +72,13 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * walks this on every call (its state key), so fields that are neither cost no allocation.
    */
   private fields(): { params: Array<[string, Tensor]>; children: Array<[string, AnyModule]> } {
-    let registered: Set<unknown> | null = null;
     let params: Array<[string, Tensor]> = NONE;
     let children: Array<[string, AnyModule]> = NONE;
     for (const key of Object.keys(this)) {
       const value: unknown = this[key as keyof this];
       if (!(value instanceof Module || value instanceof Tensor)) continue;
-      registered ??= new Set<unknown>([...this.ownParams.values(), ...this.ownBuffers.values(), ...this.ownChildren.values()]);
-      if (registered.has(value)) continue;
+      this.registered ??= new Set<unknown>([...this.ownParams.values(), ...this.ownBuffers.values(), ...this.ownChildren.values()]);
+      if (this.registered.has(value)) continue;
       if (value instanceof Module) {
         if (children === NONE) children = [];
         children.push([key, value]);
@@ -106,14 +110,17 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return out;
   }
 
-  /** Every parameter, frozen ones included (optimisers skip those with requiresGrad = false). */
-  parameters(): Tensor[] {
+  /**
+   * Every parameter, frozen ones included (optimisers skip those with requiresGrad = false); with `recurse`
+   * false (as in PyTorch), only this module's own, not its children's.
+   */
+  parameters(recurse = true): Tensor[] {
     // namedParameters' order, without building the keys
     const out: Tensor[] = [];
     const visit = (m: AnyModule) => {
       out.push(...m.ownParams.values());
       for (const [, t] of m.fields().params) out.push(t);
-      for (const [, c] of m.children()) visit(c);
+      if (recurse) for (const [, c] of m.children()) visit(c);
     };
     visit(this);
     return out;

@@ -19,19 +19,23 @@ const DEFAULT_LOSS = {};
 const ids = new WeakMap<Tensor, number>();
 let nextId = 1;
 
-/** What, besides the batch shape, decides the commands of a step. */
+/**
+ * What, besides the batch shape, decides the commands of a step: each module's mode, then its own parameters'
+ * identities and requiresGrad, depth first (the order of parameters()). One walk, since it runs at every step.
+ */
 function stateKey(model: Module, optimizer: Optimizer): string {
-  const modes: string[] = [];
+  let key = '';
   const walk = (m: Module) => {
-    modes.push(m.training ? 't' : 'e');
-    m.children().forEach(([, c]) => walk(c));
+    key += m.training ? 't' : 'e';
+    for (const p of m.parameters(false)) {
+      let id = ids.get(p);
+      if (id === undefined) ids.set(p, (id = nextId++));
+      key += `${id}${p.requiresGrad ? '+' : '-'}`;
+    }
+    for (const [, c] of m.children()) walk(c);
   };
   walk(model);
-  const params = model.parameters().map((p) => {
-    if (!ids.has(p)) ids.set(p, nextId++);
-    return `${ids.get(p)}${p.requiresGrad ? '+' : '-'}`;
-  });
-  return `${modes.join('')}|${params.join(',')}|${optimizer.maxGradNorm}`;
+  return `${key}|${optimizer.maxGradNorm}`;
 }
 
 /**

@@ -131,6 +131,35 @@ it('a new batch shape, eval(), a frozen parameter or clipping records a new plan
   opt.dispose();
 });
 
+it('a module assigned to a field in place of another records a new plan; the old one back replays', async () => {
+  wc.manualSeed(4);
+  // Written as a PyTorch user would: the head is a plain field, not registered, and can be swapped.
+  class Net extends wc.nn.Module {
+    body = new wc.nn.Sequential(new wc.nn.Conv2d(1, 4, 3, { padding: 1 }), new wc.nn.ReLU(), new wc.nn.MaxPool2d(4), new wc.nn.Flatten());
+    head = new wc.nn.Linear(4 * 7 * 7, 10);
+    forward(x: wc.Tensor): wc.Tensor {
+      return this.head.forward(this.body.forward(x));
+    }
+  }
+  const model = new Net();
+  const opt = new wc.optim.SGD(model.parameters(), { lr: 0.1 });
+  const step = compiledTrainStep(model, opt);
+  const run = () => {
+    const { images, labels } = batchOf(2, 0);
+    wc.trainStep(model, opt, images, labels, [2, 1, 28, 28]).dispose();
+    return step.last;
+  };
+  expect([run(), run(), run()]).toEqual(['once', 'recorded', 'replayed']); // the first call makes the optimiser's state
+  const first = model.head;
+  model.head = new wc.nn.Linear(4 * 7 * 7, 10);
+  // recorded anew, and run once: the optimiser does not hold the new head, so its gradients outlive the step
+  expect(run()).toBe('once');
+  model.head.parameters().forEach((p) => p.dispose());
+  model.head = first;
+  expect(run()).toBe('replayed');
+  model.parameters().forEach((p) => p.dispose());
+});
+
 it('memory stays flat over 1,000 replayed steps, and the plan holds less than an eager pool would', async () => {
   wc.manualSeed(5);
   const model = models().tiny.make();

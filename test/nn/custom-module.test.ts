@@ -48,6 +48,9 @@ it("a user's U-Net registers its fields with PyTorch's dotted keys and round-tri
   const named = model.namedParameters();
   expect(model.parameters().length).toBe(named.length);
   expect(model.parameters().every((p, i) => p === named[i][1])).toBe(true);
+  // parameters(false), as PyTorch's recurse=False: the module's own only
+  expect(model.parameters(false)).toEqual([model.scale]);
+  expect(model.dec.parameters(false)).toEqual([]);
   const x = wc.rand([2, 3, 8, 6], { seed: 1 });
   const y = await model.forward(x).data();
 

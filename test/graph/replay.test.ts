@@ -154,10 +154,14 @@ it('a module assigned to a field in place of another records a new plan; the old
   model.head = new wc.nn.Linear(4 * 7 * 7, 10);
   // recorded anew, and run once: the optimiser does not hold the new head, so its gradients outlive the step
   expect(run()).toBe('once');
-  model.head.parameters().forEach((p) => p.dispose());
+  model.head.parameters().forEach((p) => {
+    p.grad?.dispose();
+    p.dispose();
+  });
   model.head = first;
   expect(run()).toBe('replayed');
   model.parameters().forEach((p) => p.dispose());
+  opt.dispose();
 });
 
 it('memory stays flat over 1,000 replayed steps, and the plan holds less than an eager pool would', async () => {

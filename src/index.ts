@@ -34,6 +34,7 @@ export { conv2d, type Conv2dOptions } from './ops/conv2d';
 export { convTranspose2d, type ConvTranspose2dOptions } from './ops/convtranspose2d';
 export { setConvAlgorithm, setConvTiles, type ConvAlgorithm, type ConvTiles } from './kernels/conv';
 export { setDepthwiseAlgorithm, type DepthwiseAlgorithm } from './kernels/depthwise';
+export { setWinograd, type WinogradMode } from './kernels/winograd';
 export { tuning, type TuningTable, type TuningEntry, type TimingSource } from './kernels/tuning';
 export { linear } from './ops/linear';
 export { maxPool2d, type MaxPool2dOptions } from './ops/maxpool2d';

@@ -21,6 +21,7 @@ import optim from '../../shaders/optim.wgsl?raw';
 import slice from '../../shaders/slice.wgsl?raw';
 import depthwise from '../../shaders/depthwise.wgsl?raw';
 import numerics from '../../shaders/numerics.wgsl?raw';
+import winograd from '../../shaders/winograd.wgsl?raw';
 
 export interface ShaderPiece {
   file: string;
@@ -52,6 +53,7 @@ export const SHADERS = {
   },
   im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2col4', 'im2row', 'col2im', 'flip_weights', 'pad_weights', 'weight_grad_sum'] },
   conv: { pieces: [GRID, piece('conv.wgsl', conv)], entries: ['forward', 'grad_input', 'grad_weight', 'reduce_splits'] },
+  winograd: { pieces: [GRID, piece('winograd.wgsl', winograd)], entries: ['weights', 'input', 'output'] },
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_rows', 'cross_entropy_mean', 'cross_entropy_backward', 'argmax'] },
   optim: { pieces: [GRID, piece('optim.wgsl', optim)], entries: ['sgd', 'adam', 'clip_factor'] },
   slice: { pieces: [GRID, piece('slice.wgsl', slice)], entries: ['narrow', 'place'] },

@@ -32,7 +32,7 @@ export interface CompiledStep {
   /** how the latest call ran: 'recorded' (a new plan), 'replayed', 'once' (recorded, not kept) or 'eager' */
   readonly last: 'recorded' | 'replayed' | 'once' | 'eager' | null;
   /** the plan of the latest call's key, with its memory (null before the first call) */
-  readonly plan: { bytes: number; eagerBytes: number; dispatches: number } | null;
+  readonly plan: { bytes: number; eagerBytes: number; ringBytes: number; dispatches: number } | null;
   /** frees every plan */
   dispose(): void;
 }
@@ -90,7 +90,7 @@ export function compileStep(fn: (...inputs: Tensor[]) => Tensor, options: Compil
   // defineProperties, not Object.assign: the getters must stay getters.
   return Object.defineProperties(step, {
     last: { get: () => last },
-    plan: { get: () => lastPlan && { bytes: lastPlan.bytes, eagerBytes: lastPlan.eagerBytes, dispatches: lastPlan.dispatches } },
+    plan: { get: () => lastPlan && { bytes: lastPlan.bytes, eagerBytes: lastPlan.eagerBytes, ringBytes: lastPlan.ringBytes, dispatches: lastPlan.dispatches } },
     dispose: {
       value: () => {
         plans.forEach(({ plan }) => plan.dispose());

@@ -42,6 +42,8 @@ export class StepPlan {
   readonly bytes: number;
   /** bytes an eager pool would have kept for the same intermediates */
   readonly eagerBytes: number;
+  /** of `bytes`, the ring of per-step inputs for the runs of one submit (eager steps stage theirs inside Dawn) */
+  readonly ringBytes: number;
   /** whether later runs repeat the step: it gave back every buffer it made but its outputs, and freed nothing it binds */
   readonly replayable: boolean;
   readonly dispatches: number;
@@ -140,7 +142,8 @@ export class StepPlan {
     this.ring = device.createBuffer({ size: this.slotBytes * this.slotReaders.length, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST, label: 'step plan ring' });
     this.owned.push(this.ring);
     this.outputs = outputs.map((v) => ({ buffer: resolve(v as unknown as GPUBuffer), bytes: v.size }));
-    this.bytes = memory.totalBytes + uploadBytes + this.slotBytes * this.slotReaders.length;
+    this.ringBytes = this.slotBytes * this.slotReaders.length;
+    this.bytes = memory.totalBytes + uploadBytes + this.ringBytes;
     this.eagerBytes = pooledBytes(rec.events);
     this.dispatches = this.ops.filter((o) => o.kind === 'dispatch').length;
     rt.pool.countPlan(this.bytes, this.eagerBytes);

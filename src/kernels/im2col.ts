@@ -35,6 +35,11 @@ export function setIm2colLimit(bytes: number | null): void {
 }
 const WORKGROUP = 256;
 
+/** The most bytes one chunk's patch buffer may take (Winograd's transformed tiles keep to it too). */
+export function patchBufferLimit(): number {
+  return Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
+}
+
 function layout(g: ConvGeometry): Layout {
   const PQ = g.P * g.Q;
   const CKK = g.C * g.KH * g.KW;
@@ -44,8 +49,7 @@ function layout(g: ConvGeometry): Layout {
   const K4 = Math.ceil(CKK / 4) * 4;
   const K = K4 !== CKK && PQ % 4 === 0 && matmulConfig().vec4 && 2 * K4 <= 3 * CKK ? K4 : CKK;
   const perImage = K * PQ * 4;
-  const limit = Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
-  const chunk = Math.max(1, Math.min(g.N, Math.floor(limit / perImage)));
+  const chunk = Math.max(1, Math.min(g.N, Math.floor(patchBufferLimit() / perImage)));
   const span = PQ % 4 === 0 ? 4 / gcd(g.Q, 4) : 0;
   return { ...g, PQ, CKK, K, chunk, span };
 }
@@ -105,18 +109,25 @@ function padWeights(w: Tensor, l: Layout): Tensor {
 }
 
 /**
+ * The stride-1 convolution whose output is g's input gradient: of dy, padded by KH-1-PH (KW-1-PW), with the
+ * kernel flipped in space and its channels swapped. Null for other strides, or padding the kernel's size or more.
+ */
+export function gradInputGeometry(g: ConvGeometry): ConvGeometry | null {
+  if (g.SH !== 1 || g.SW !== 1 || g.DH !== 1 || g.DW !== 1 || g.groups !== 1 || g.PH >= g.KH || g.PW >= g.KW) return null;
+  return { ...g, C: g.O, H: g.P, W: g.Q, O: g.C, PH: g.KH - 1 - g.PH, PW: g.KW - 1 - g.PW, P: g.H, Q: g.W };
+}
+
+/**
  * dx [N, C, H, W]. For stride 1 it is itself a convolution: of dy, padded by KH-1-PH (KW-1-PW), with the
  * weights flipped in space and their in/out channels swapped, W'[c, o, i, j] = W[o, c, KH-1-i, KW-1-j]. That
  * reuses the forward path and needs no col2im. Other strides scatter through col2im(W^T x dy[n]).
  */
 export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
   const l = layout(g);
-  if (l.SH === 1 && l.SW === 1 && l.PH < l.KH && l.PW < l.KW) {
+  const transposed = gradInputGeometry(g);
+  if (transposed) {
     const flipped = empty([l.C, l.O, l.KH, l.KW]);
     launchWindows('flip_weights', l, 0, flipped.size, w, flipped);
-    const PH = l.KH - 1 - l.PH;
-    const PW = l.KW - 1 - l.PW;
-    const transposed = { ...l, N: l.N, C: l.O, H: l.P, W: l.Q, O: l.C, SH: 1, SW: 1, PH, PW, P: l.H, Q: l.W };
     const dx = im2colForward(dy, flipped, null, transposed, false);
     flipped.dispose();
     return dx;

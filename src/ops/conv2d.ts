@@ -5,6 +5,7 @@ import { binaryKernel } from '../kernels/elementwise';
 import { convAlgorithm, convForward, convGradInput, convGradWeight, type ConvGeometry } from '../kernels/conv';
 import { im2colForward, im2colGradInput, im2colGradWeight } from '../kernels/im2col';
 import { useDepthwise, depthwiseForward, depthwiseGradInput, depthwiseGradWeight } from '../kernels/depthwise';
+import { useWinograd, useWinogradGradInput, winogradConv, winogradGradInput } from '../kernels/winograd';
 import { sumAxes } from './sum';
 import { reshape } from './reshape';
 
@@ -45,7 +46,9 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const depthwise = useDepthwise(g);
   const implicit = convAlgorithm() === 'implicit' || g.DH !== 1 || g.DW !== 1 || g.groups !== 1;
   const relu = !!options.relu;
-  const out = depthwise ? depthwiseForward(x, w, bias, g, relu) : implicit ? convForward(x, w, bias, g, relu) : im2colForward(x, w, bias, g, relu);
+  const out = depthwise ? depthwiseForward(x, w, bias, g, relu)
+    : useWinograd(g) ? winogradConv(x, w, bias, g, relu)
+    : implicit ? convForward(x, w, bias, g, relu) : im2colForward(x, w, bias, g, relu);
   if (!needsGrad(x, w, bias)) return output('conv2d', out);
   const sx = save(x);
   const sw = save(w);
@@ -65,7 +68,9 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
       return grads.dw;
     };
     return [
-      () => (depthwise ? depthwiseGradInput(dy, sw, g) : implicit ? convGradInput(dy, sw, g) : im2colGradInput(dy, sw, g)),
+      () => (depthwise ? depthwiseGradInput(dy, sw, g)
+        : useWinogradGradInput(g) ? winogradGradInput(dy, sw, g)
+        : implicit ? convGradInput(dy, sw, g) : im2colGradInput(dy, sw, g)),
       gradWeight,
       () => db ?? reshape(sumAxes(dy, [0, 2, 3], false), [g.O]),
     ];

@@ -28,6 +28,19 @@ it('intermediates whose lifetimes overlap get different buffers; the others shar
   expect(plan.totalBytes).toBe(plan.slotBytes.reduce((x, y) => x + y, 0));
 });
 
+it('keeps the smaller of the largest-first and first-use plans', () => {
+  // Largest first: 10, then 9 and 8 in its buffer, 6 in a second, 3 in a third (19 bytes). In order of first use:
+  // 9 and 6 each in a buffer, 3 after the 9, 8 after the 6 (grown to 8), 10 after the 3 (grown to 10): 18 bytes.
+  const plan = planMemory([
+    { bytes: 8, first: 3, last: 3 },
+    { bytes: 3, first: 2, last: 3 },
+    { bytes: 6, first: 1, last: 2 },
+    { bytes: 10, first: 5, last: 5 },
+    { bytes: 9, first: 1, last: 1 },
+  ]);
+  expect(plan.totalBytes).toBe(18);
+});
+
 it('a chain of intermediates, each read only by the next, needs two buffers', () => {
   const chain = Array.from({ length: 10 }, (_, i) => ({ bytes: 4096, first: i, last: i + 1 }));
   expect(planMemory(chain).slotBytes).toEqual([4096, 4096]);

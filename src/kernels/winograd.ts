@@ -1,0 +1,114 @@
+/**
+ * Launchers for shaders/winograd.wgsl: a stride-1 convolution as Winograd's F(2x2, 3x3), its kernel cut into
+ * blocks of 3x3 taps. A 3x3 kernel multiplies 16 values per 2x2 block of outputs where im2col's GEMM multiplies
+ * 36 (a 5x5 one 64 where it multiplies 100), and the transformed input is smaller than im2col's patches. The
+ * input gradient of such a convolution is one too (of dy, with the kernel flipped and transposed), so both
+ * directions use it; the weight gradient stays with im2col. They never touch the autograd tape.
+ */
+import { empty, type Tensor } from '../tensor';
+import { runtime } from '../gpu/runtime';
+import { kernelChoices } from '../gpu/choices';
+import { gemm } from './matmul';
+import { gradInputGeometry, patchBufferLimit } from './im2col';
+import type { ConvGeometry } from './conv';
+
+const WORKGROUP = 256;
+
+/**
+ * auto: on CPU adapters, for layers of at least MIN_CHANNELS input and output channels; always: wherever the
+ * shape allows (tests, benchmarks); never: im2col or implicit GEMM as before.
+ */
+export type WinogradMode = 'auto' | 'always' | 'never';
+let mode: WinogradMode = 'auto';
+
+/** Forces where Winograd runs (tests, benchmarks); null restores 'auto'. */
+export function setWinograd(m: WinogradMode | null): void {
+  mode = m ?? 'auto';
+  kernelChoices.changed();
+}
+
+/**
+ * Below this many channels on either side the GEMM in the middle is too thin to pay for the transforms (a first
+ * layer has C = 1).
+ */
+const MIN_CHANNELS = 8;
+
+/** Blocks of 3x3 taps that cover the kernel: along its width, and in all. */
+const blocksOf = (g: ConvGeometry) => ({ BW: Math.ceil(g.KW / 3), blocks: Math.ceil(g.KH / 3) * Math.ceil(g.KW / 3) });
+
+/**
+ * Whether Winograd computes this convolution, and with at most 2/3 of the direct form's products: stride 1, no
+ * dilation, one group, and a kernel that blocks of 3x3 taps cover with little padding (3x3, 5x5, 3x5, 6x6; not
+ * 1x1, 2x2, 4x4 or 7x7, which its 4 products per output and block would not speed up).
+ */
+export function winogradFits(g: ConvGeometry): boolean {
+  const plain = g.SH === 1 && g.SW === 1 && g.DH === 1 && g.DW === 1 && g.groups === 1;
+  return plain && 3 * 4 * blocksOf(g).blocks <= 2 * g.KH * g.KW;
+}
+
+/** Whether conv2d computes this convolution (or the one giving its input gradient) with Winograd here. */
+export function useWinograd(g: ConvGeometry): boolean {
+  if (mode === 'never' || !winogradFits(g)) return false;
+  return mode === 'always' || (runtime().adapter.cpu && g.C >= MIN_CHANNELS && g.O >= MIN_CHANNELS);
+}
+
+type Entry = 'weights' | 'input' | 'output';
+
+function launch(entry: Entry, count: number, t: { src: Tensor; dst: Tensor; bias?: Tensor | null }, params: Record<string, number>, constants: Record<string, boolean> = {}): void {
+  const rt = runtime();
+  rt.launch({
+    shader: 'winograd',
+    entry,
+    constants: { WORKGROUP, ...constants },
+    bindings: entry === 'output' ? { src: t.src.buffer, dst: t.dst.buffer, bias: t.bias?.buffer ?? null } : { src: t.src.buffer, dst: t.dst.buffer },
+    params: { count, n0: 0, tiles: 0, T: 0, ...params },
+    workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
+  });
+}
+
+/**
+ * out [N, O, P, Q] = x [N, C, H, W] convolved with w [O, C, KH, KW] (+ bias, ReLU), stride 1, g's padding.
+ * With `flip`, w is instead [C, O, KH, KW], the weights of the convolution whose input gradient this is: the
+ * kernel used is w'[o][c][i][j] = w[c][o][KH - 1 - i][KW - 1 - j].
+ */
+export function winogradConv(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean, flip = false): Tensor {
+  const { N, C, H, W, O, P, Q, PH, PW, KH, KW } = g;
+  const { BW, blocks } = blocksOf(g);
+  const K = C * blocks;
+  const tilesH = Math.ceil(P / 2);
+  const tilesW = Math.ceil(Q / 2);
+  const perImage = tilesH * tilesW;
+  // The transformed input [16, K, T] and the products [16, O, T] of a chunk of images both stay under the limit.
+  const chunk = Math.max(1, Math.min(N, Math.floor(patchBufferLimit() / (16 * Math.max(K, O) * perImage * 4))));
+  const shape = { C, H, W, O, P, Q, PH, PW, KH, KW, BW, blocks, tilesH, tilesW };
+
+  const u = empty([16, O, K]);
+  launch('weights', O * K, { src: w, dst: u }, shape, { FLIP: flip });
+  const out = empty([N, O, P, Q]);
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const tiles = Math.min(chunk, N - n0) * perImage;
+    // a multiple of 4 keeps the GEMM on 16-byte loads and stores; the extra tiles are zeros, never read back
+    const T = Math.ceil(tiles / 4) * 4;
+    const v = empty([16, K, T]);
+    launch('input', K * T, { src: x, dst: v }, { ...shape, n0, tiles, T });
+    const m = gemm(u, v, { m: O, n: T, k: K, batch: 16, strideA: O * K, strideB: K * T });
+    v.dispose();
+    launch('output', O * tiles, { src: m, dst: out, bias }, { ...shape, n0, tiles, T }, { BIAS: !!bias, RELU: relu });
+    m.dispose();
+  }
+  u.dispose();
+  return out;
+}
+
+/** Whether conv2d computes g's input gradient with Winograd here (as the stride-1 convolution giving it). */
+export function useWinogradGradInput(g: ConvGeometry): boolean {
+  const t = gradInputGeometry(g);
+  return t !== null && useWinograd(t);
+}
+
+/** dx [N, C, H, W] of a stride-1 convolution with padding below the kernel's size: Winograd on dy with w flipped. */
+export function winogradGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const t = gradInputGeometry(g);
+  if (!t) throw new Error(`webgpu-cnn conv2d: Winograd input gradient needs stride 1 and padding below the kernel size (${JSON.stringify(g)})`);
+  return winogradConv(dy, w, null, t, false, true);
+}

@@ -3,7 +3,7 @@
  * input gradient and weight gradient. The barrier-free GEMM these feed is what CPU adapters run best. No
  * dilation or groups (the implicit-GEMM kernels in conv.ts have both). They record nothing for autograd.
  */
-import { empty, view, type Tensor } from '../tensor';
+import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
 import { binaryKernel } from './elementwise';

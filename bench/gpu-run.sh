@@ -2,15 +2,16 @@
 # One run on a GPU machine (see ../shared/gpu/README.md), everything measured in one call, results under $OUT:
 #   here:  npm run build && bash ../shared/gpu/pack.sh && bash bench/gpu-extra.sh --pack
 #   there: bash .gpu/run.sh bash bench/gpu-extra.sh "$PWD/.gpu-extra" bash bench/gpu-run.sh [PART...]
-# PARTs (default: all, in this order): conv-check replay step-cost cold train mobilenet segment depthwise node-bench
-# tune.
+# PARTs (default: all, in this order): conv-check winograd replay step-cost cold train mobilenet segment depthwise
+# node-bench tune.
 # Each part has a time limit of its own, so a slow one leaves the others their results.
 set -u
 out=${OUT:-/tmp/gpu-out}; mkdir -p "$out"
-parts=${*:-conv-check replay step-cost cold train mobilenet segment depthwise node-bench tune}
+parts=${*:-conv-check winograd replay step-cost cold train mobilenet segment depthwise node-bench tune}
 want() { [[ " $parts " == *" $1 "* ]]; }
 part() { local limit=$1 name=$2; shift 2; echo "== $name"; timeout "$limit" "$@" 2>&1 | tee "$out/$name.log" | tail -40; }
 want conv-check && part 90 conv-check node bench/conv-check.mjs
+want winograd && part 90 winograd node bench/winograd.mjs --reps 5
 want replay && part 90 replay node bench/replay-exact.mjs --steps 12 --batch 8,64
 want step-cost && part 60 step-cost node bench/step-cost.mjs --steps 50
 # W5 and W6 (LeNet b64, a fresh process each): the autotuner on (the default) and off, warm-up off and on

@@ -200,16 +200,22 @@ fn col2im(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let pq = params.P * params.Q;
   let base = n * params.C * params.KH * params.KW * pq;
   var s = 0.0;
-  for (var i = 0u; i < params.KH; i++) {
-    // p*SH = h + PH - i must be a non-negative multiple of SH below P*SH.
-    let ph = h + params.PH - i;
-    if (ph >= params.P * params.SH || ph % params.SH != 0u) { continue; }
-    let p = ph / params.SH;
-    for (var j = 0u; j < params.KW; j++) {
-      let qw = w + params.PW - j;
-      if (qw >= params.Q * params.SW || qw % params.SW != 0u) { continue; }
-      let q = qw / params.SW;
-      s += src[base + ((c * params.KH + i) * params.KW + j) * pq + p * params.Q + q];
+  // p*SH = h + PH - i must be a non-negative multiple of SH below P*SH: the taps i = (h + PH) % SH, then every
+  // SH-th, so no tap between dy's pixels is visited and no division runs inside the loops (on SwiftShader the
+  // col2im of x[32,64,32,32] w[64,64,3,3] stride 2 took 117 ms instead of 185 testing every tap).
+  let hp = h + params.PH;
+  let wp = w + params.PW;
+  let j0 = wp % params.SW;
+  for (var i = hp % params.SH; i < params.KH && i <= hp; i += params.SH) {
+    let p = (hp - i) / params.SH;
+    if (p >= params.P) { continue; }
+    // along the row, each next tap j + SW meets the dy pixel q - 1
+    var q = (wp - j0) / params.SW;
+    var at = base + ((c * params.KH + i) * params.KW + j0) * pq + p * params.Q + q;
+    for (var j = j0; j < params.KW && j <= wp; j += params.SW) {
+      if (q < params.Q) { s += src[at]; }
+      at += params.SW * pq - 1u;
+      q -= 1u;
     }
   }
   dst[(params.n0 * params.C * params.H * params.W) + e] = s;

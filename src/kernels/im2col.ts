@@ -40,6 +40,16 @@ export function patchBufferLimit(): number {
   return Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
 }
 
+/**
+ * Images per chunk when at most `most` fit one: the fewest chunks, as even as can be (64 images at most 26 per
+ * chunk: 22, 22, 20 rather than 26, 26, 12), so that the last chunk's buffers are about the size of the others'
+ * and the pool holds fewer distinct sizes.
+ */
+export function evenChunk(images: number, most: number): number {
+  const chunks = Math.ceil(images / Math.max(1, most));
+  return Math.ceil(images / chunks);
+}
+
 function layout(g: ConvGeometry): Layout {
   const PQ = g.P * g.Q;
   const CKK = g.C * g.KH * g.KW;
@@ -49,7 +59,7 @@ function layout(g: ConvGeometry): Layout {
   const K4 = Math.ceil(CKK / 4) * 4;
   const K = K4 !== CKK && PQ % 4 === 0 && matmulConfig().vec4 && 2 * K4 <= 3 * CKK ? K4 : CKK;
   const perImage = K * PQ * 4;
-  const chunk = Math.max(1, Math.min(g.N, Math.floor(patchBufferLimit() / perImage)));
+  const chunk = evenChunk(g.N, Math.floor(patchBufferLimit() / perImage));
   const span = PQ % 4 === 0 ? 4 / gcd(g.Q, 4) : 0;
   return { ...g, PQ, CKK, K, chunk, span };
 }

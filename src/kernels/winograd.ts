@@ -9,7 +9,7 @@ import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { kernelChoices } from '../gpu/choices';
 import { gemm } from './matmul';
-import { gradInputGeometry, patchBufferLimit } from './im2col';
+import { evenChunk, gradInputGeometry, patchBufferLimit } from './im2col';
 import type { ConvGeometry } from './conv';
 
 const WORKGROUP = 256;
@@ -78,8 +78,9 @@ export function winogradConv(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvG
   const tilesH = Math.ceil(P / 2);
   const tilesW = Math.ceil(Q / 2);
   const perImage = tilesH * tilesW;
-  // The transformed input [16, K, T] and the products [16, O, T] of a chunk of images both stay under the limit.
-  const chunk = Math.max(1, Math.min(N, Math.floor(patchBufferLimit() / (16 * Math.max(K, O) * perImage * 4))));
+  // The transformed input [16, K, T] and the products [16, O, T] of a chunk of images together stay under the
+  // limit, and the chunks are as even as can be, so that the pool can hand every chunk the same two buffers.
+  const chunk = evenChunk(N, Math.floor(patchBufferLimit() / (16 * (K + O) * perImage * 4)));
   const shape = { C, H, W, O, P, Q, PH, PW, KH, KW, BW, blocks, tilesH, tilesW };
 
   const u = empty([16, O, K]);

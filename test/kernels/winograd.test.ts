@@ -4,7 +4,7 @@ import { checkOp, expectClose, setup } from '../helpers';
 import { conv2dGradsRef, conv2dRef } from '../reference/conv';
 import { randomArray } from '../reference/array';
 import { convGeometry } from '../../src/kernels/conv';
-import { setIm2colLimit } from '../../src/kernels/im2col';
+import { evenChunk, setIm2colLimit } from '../../src/kernels/im2col';
 import { useWinograd, useWinogradGradInput, winogradFits } from '../../src/kernels/winograd';
 
 // Winograd F(2x2, 3x3) convolution (shaders/winograd.wgsl), forced on wherever the shape allows, held against the
@@ -76,16 +76,19 @@ it('runs the Winograd kernels in both directions, and not when told never to', a
   [x, x.grad!, w].forEach((t) => t.dispose());
 });
 
-it('splits the batch into chunks when the transformed tiles would grow too big, without changing the result', async () => {
-  // One image's tiles here: 16 x (2 channels x 4 blocks) x 4 x 4 floats, 8 KB: a 20 KB cap makes chunks of 2
-  // images and a last of 1, each with 32 tiles; the 3x3 case's dx has 12 tiles per image, padded to 16 and 8.
-  setIm2colLimit(20_000);
+it('splits the batch into even chunks when the transformed tiles would grow too big, without changing the result', async () => {
+  expect([evenChunk(64, 26), evenChunk(5, 100), evenChunk(7, 0), evenChunk(6, 3)]).toEqual([22, 5, 1, 3]);
   wc.setWinograd('always');
+  // The 5x5 case's tiles and products per image: 16 x (2 channels x 4 blocks + 3) x 16 tiles floats, 11 KB: a
+  // 40 KB cap makes chunks of 3 and 2 images (48 and 32 tiles)
+  setIm2colLimit(40_000);
   await checkOp({
     shapes: [[5, 2, 8, 7], [3, 2, 5, 5], [3]],
     ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 2 }),
     ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, [1, 1], [2, 2]),
   });
+  // 3x3, 12 tiles per image: 20 KB makes chunks of 2 images and 1 (24 and 12 tiles; dx's too)
+  setIm2colLimit(20_000);
   await checkOp({
     shapes: [[3, 5, 6, 7], [6, 5, 3, 3]],
     ours: (tx, tw) => wc.conv2d(tx, tw, null, { padding: 1 }),

@@ -1,7 +1,8 @@
-// Winograd F(2x2, 3x3) convolution (shaders/winograd.wgsl) against the path conv2d takes without it on this
-// adapter (im2col on a CPU adapter, the tuned implicit GEMM on a GPU): GPU time per call of the forward and of
-// the input gradient, from timestamp queries, and how far apart the two results are. On a GPU it also runs the
-// batch-256 shapes of issue 11 (W2/W3). Its numbers decide where setWinograd's 'auto' should use it.
+// Winograd convolution, F(2x2, 3x3) and F(4x4, 3x3) (shaders/winograd.wgsl), against the path conv2d takes
+// without it on this adapter (im2col on a CPU adapter, the tuned implicit GEMM on a GPU): GPU time per call of the
+// forward and of the input gradient, from timestamp queries, and how far each result is from that path's. On a
+// GPU it also runs the batch-256 shapes of issue 11 (W2/W3). Its numbers decide where setWinograd's 'auto' should
+// use which.
 //
 //   npm run build && node bench/winograd.mjs [--reps 3] [--big]
 import * as wc from '../dist/webgpu-cnn.js';
@@ -42,8 +43,8 @@ async function measure(prepare, run) {
 
 const flops = (s) => 2 * s.x[0] * s.w[0] * s.x[1] * s.w[2] * s.w[3] * s.x[2] * s.x[3];
 const fmt = (ms) => (ms < 10 ? ms.toFixed(3) : ms.toFixed(1));
-console.log('| shape | direction | without | Winograd | speed-up | max abs difference |');
-console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+console.log('| shape | direction | without | F(2x2, 3x3) | speed-up | max abs difference | F(4x4, 3x3) | speed-up | max abs difference |');
+console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const s of shapes) {
   const x = wc.randn(s.x, { seed: 1 });
   const w = wc.randn(s.w, { seed: 2 });
@@ -66,17 +67,20 @@ for (const s of shapes) {
   };
   for (const [direction, [prepare, run]] of Object.entries(directions)) {
     const result = {};
-    for (const mode of ['never', 'always']) {
-      wc.setWinograd(mode);
-      result[mode] = await measure(prepare, run);
+    for (const [name, mode, tile] of [['never', 'never', 2], ['always', 'always', 2], ['four', 'always', 4]]) {
+      wc.setWinograd(mode, { tile });
+      result[name] = await measure(prepare, run);
     }
     wc.setWinograd(null);
-    let diff = 0;
-    result.never.data.forEach((v, i) => (diff = Math.max(diff, Math.abs(v - result.always.data[i]))));
-    const { never, always } = result;
+    const diffTo = (r) => {
+      let d = 0;
+      result.never.data.forEach((v, i) => (d = Math.max(d, Math.abs(v - r.data[i]))));
+      return d;
+    };
+    const { never, always, four } = result;
     const gflops = (ms) => { const g = flops(s) / ms / 1e6; return g < 100 ? g.toPrecision(3) : g.toFixed(0); };
     console.log(
-      `| x[${s.x}] w[${s.w}] p${s.padding} | ${direction} | ${fmt(never.ms)} ms (${gflops(never.ms)} GFLOP/s) | ${fmt(always.ms)} ms (${gflops(always.ms)}) | ${(never.ms / always.ms).toFixed(2)}x | ${diff.toExponential(1)} |`,
+      `| x[${s.x}] w[${s.w}] p${s.padding} | ${direction} | ${fmt(never.ms)} ms (${gflops(never.ms)} GFLOP/s) | ${fmt(always.ms)} ms (${gflops(always.ms)}) | ${(never.ms / always.ms).toFixed(2)}x | ${diffTo(always).toExponential(1)} | ${fmt(four.ms)} ms (${gflops(four.ms)}) | ${(never.ms / four.ms).toFixed(2)}x | ${diffTo(four).toExponential(1)} |`,
     );
   }
   [x, w, dy, xg].forEach((t) => t.dispose());

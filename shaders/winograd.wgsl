@@ -15,6 +15,8 @@
 //   weights: U[xi][o][k] = (G g[o][c][block b] G^T)[xi]
 //   input:   V[xi][k][t] = (B^T d[c][t][shifted by block b] B)[xi], d the 4x4 input under tile t, 0 outside
 //   output:  out[n][o][2th + i][2tw + j] = (A^T M[.][o][t] A)[i][j] (+ bias[o], ReLU), inside P x Q
+// With TILE = 4 the same three entries run F(4x4, 3x3) instead: 6x6 input tiles, 36 positions, 4x4 outputs per
+// tile (the matrices are given below with its helpers).
 
 struct Params {
   count: u32,    // invocations doing work in this launch
@@ -41,6 +43,9 @@ override WORKGROUP: u32 = 256u;
 override FLIP: bool = false;
 override BIAS: bool = false;
 override RELU: bool = false;
+// outputs per tile side: 2, F(2x2, 3x3) above, or 4, F(4x4, 3x3) below (36 products per 4x4 block of outputs
+// and 3x3 block of taps, 2.25 per output where F(2x2, 3x3) needs 4, with larger constants in the transforms)
+override TILE: u32 = 2u;
 
 // (r0, r1, r2, r3) times B on the right, i.e. B^T applied to a column: the input transform along one axis.
 fn inputAxis(r: vec4<f32>) -> vec4<f32> {
@@ -55,6 +60,56 @@ fn weightAxis(r: vec3<f32>) -> vec4<f32> {
 // (r0, r1, r2, r3) times A on the right.
 fn outputAxis(r: vec4<f32>) -> vec2<f32> {
   return vec2<f32>(r.x + r.y + r.z, r.y - r.z - r.w);
+}
+
+// F(4x4, 3x3) works on 6x6 tiles with B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0;
+// 0 2 -1 -2 1 0; 0 4 0 -5 0 1], G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6;
+// 0 0 1] and A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]. A row of six is a vec4 of its
+// first four values and a vec4 of the last two (and two zeros), so that the transforms down the columns work
+// on vec4s as F(2x2, 3x3)'s do.
+struct Row6 { a: vec4<f32>, b: vec2<f32> }
+
+// B^T applied down the columns of six rows.
+fn inputCols6(d0: vec4<f32>, d1: vec4<f32>, d2: vec4<f32>, d3: vec4<f32>, d4: vec4<f32>, d5: vec4<f32>) -> array<vec4<f32>, 6> {
+  return array<vec4<f32>, 6>(4.0 * d0 - 5.0 * d2 + d4, d3 + d4 - 4.0 * (d1 + d2), 4.0 * (d1 - d2) - d3 + d4,
+                             2.0 * (d3 - d1) - d2 + d4, 2.0 * (d1 - d3) - d2 + d4, 4.0 * d1 - 5.0 * d3 + d5);
+}
+
+// A row (l.xyzw, r.xy) times B.
+fn inputAxis6(l: vec4<f32>, r: vec4<f32>) -> Row6 {
+  return Row6(vec4<f32>(4.0 * l.x - 5.0 * l.z + r.x, l.w + r.x - 4.0 * (l.y + l.z), 4.0 * (l.y - l.z) - l.w + r.x,
+                        2.0 * (l.w - l.y) - l.z + r.x),
+              vec2<f32>(2.0 * (l.y - l.w) - l.z + r.x, 4.0 * l.y - 5.0 * l.w + r.y));
+}
+
+// (r0, r1, r2) times G^T.
+fn weightAxis6(r: vec3<f32>) -> Row6 {
+  let even = r.x / 24.0 + r.z / 6.0;
+  return Row6(vec4<f32>(0.25 * r.x, -(r.x + r.y + r.z) / 6.0, -(r.x - r.y + r.z) / 6.0, even + r.y / 12.0),
+              vec2<f32>(even - r.y / 12.0, r.z));
+}
+
+// A^T applied down the columns of six rows.
+fn outputCols6(m0: vec4<f32>, m1: vec4<f32>, m2: vec4<f32>, m3: vec4<f32>, m4: vec4<f32>, m5: vec4<f32>) -> array<vec4<f32>, 4> {
+  return array<vec4<f32>, 4>(m0 + m1 + m2 + m3 + m4, m1 - m2 + 2.0 * (m3 - m4), m1 + m2 + 4.0 * (m3 + m4),
+                             m1 - m2 + 8.0 * (m3 - m4) + m5);
+}
+
+// A row (l.xyzw, r.xy) times A.
+fn outputAxis6(l: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(l.x + l.y + l.z + l.w + r.x, l.y - l.z + 2.0 * (l.w - r.x), l.y + l.z + 4.0 * (l.w + r.x),
+                   l.y - l.z + 8.0 * (l.w - r.x) + r.y);
+}
+
+// The 6 values of row r of a transformed 6x6 tile, to positions 6r..6r+5 of planes `plane` apart.
+fn storeRow6(r: u32, v: Row6, plane: u32, at: u32) {
+  let i = 6u * r * plane + at;
+  dst[i] = v.a.x;
+  dst[i + plane] = v.a.y;
+  dst[i + 2u * plane] = v.a.z;
+  dst[i + 3u * plane] = v.a.w;
+  dst[i + 4u * plane] = v.b.x;
+  dst[i + 5u * plane] = v.b.y;
 }
 
 // Taps (i, j..j+2) of the kernel of the convolution computed, zeros past its edge.
@@ -93,8 +148,18 @@ fn weights(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   let g0 = kernelRow(base, i, j);
   let g1 = kernelRow(base, i + 1u, j);
   let g2 = kernelRow(base, i + 2u, j);
-  // G g (down the columns), then times G^T (along each row)
   let plane = params.O * K;
+  if (TILE == 4u) {
+    let even = g0 / 24.0 + g2 / 6.0;
+    storeRow6(0u, weightAxis6(0.25 * g0), plane, e);
+    storeRow6(1u, weightAxis6(-(g0 + g1 + g2) / 6.0), plane, e);
+    storeRow6(2u, weightAxis6(-(g0 - g1 + g2) / 6.0), plane, e);
+    storeRow6(3u, weightAxis6(even + g1 / 12.0), plane, e);
+    storeRow6(4u, weightAxis6(even - g1 / 12.0), plane, e);
+    storeRow6(5u, weightAxis6(g2), plane, e);
+    return;
+  }
+  // G g (down the columns), then times G^T (along each row)
   storeRow(0u, weightAxis(g0), plane, e);
   storeRow(1u, weightAxis(0.5 * (g0 + g1 + g2)), plane, e);
   storeRow(2u, weightAxis(0.5 * (g0 - g1 + g2)), plane, e);
@@ -109,6 +174,10 @@ fn tap(plane: u32, h: u32, w: u32) -> f32 {
 
 fn inputRow(plane: u32, h: u32, w: u32) -> vec4<f32> {
   return vec4<f32>(tap(plane, h, w), tap(plane, h, w + 1u), tap(plane, h, w + 2u), tap(plane, h, w + 3u));
+}
+
+fn inputPair(plane: u32, h: u32, w: u32) -> vec4<f32> {
+  return vec4<f32>(tap(plane, h, w), tap(plane, h, w + 1u), 0.0, 0.0);
 }
 
 // One invocation per (k, t), t fastest, so neighbouring invocations write neighbouring elements of V.
@@ -127,12 +196,26 @@ fn input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   let plane = params.C * params.blocks * params.T;
   let at = e;
   if (t >= params.tiles) {
-    for (var r = 0u; r < 4u; r++) { storeRow(r, vec4<f32>(0.0), plane, at); }
+    for (var r = 0u; r < (TILE + 2u) * (TILE + 2u); r++) { dst[r * plane + at] = 0.0; }
     return;
   }
   let x = ((params.n0 + n) * params.C + c) * params.H * params.W;
-  let h = 2u * th + 3u * (b / params.BW) - params.PH;
-  let w = 2u * tw + 3u * (b % params.BW) - params.PW;
+  let h = TILE * th + 3u * (b / params.BW) - params.PH;
+  let w = TILE * tw + 3u * (b % params.BW) - params.PW;
+  if (TILE == 4u) {
+    // each row's columns 0-3, then 4-5
+    let l = inputCols6(inputRow(x, h, w), inputRow(x, h + 1u, w), inputRow(x, h + 2u, w), inputRow(x, h + 3u, w),
+                       inputRow(x, h + 4u, w), inputRow(x, h + 5u, w));
+    let r = inputCols6(inputPair(x, h, w + 4u), inputPair(x, h + 1u, w + 4u), inputPair(x, h + 2u, w + 4u),
+                       inputPair(x, h + 3u, w + 4u), inputPair(x, h + 4u, w + 4u), inputPair(x, h + 5u, w + 4u));
+    storeRow6(0u, inputAxis6(l[0], r[0]), plane, at);
+    storeRow6(1u, inputAxis6(l[1], r[1]), plane, at);
+    storeRow6(2u, inputAxis6(l[2], r[2]), plane, at);
+    storeRow6(3u, inputAxis6(l[3], r[3]), plane, at);
+    storeRow6(4u, inputAxis6(l[4], r[4]), plane, at);
+    storeRow6(5u, inputAxis6(l[5], r[5]), plane, at);
+    return;
+  }
   let d0 = inputRow(x, h, w);
   let d1 = inputRow(x, h + 1u, w);
   let d2 = inputRow(x, h + 2u, w);
@@ -156,6 +239,29 @@ fn finish(v: vec2<f32>, o: u32) -> vec2<f32> {
   return r;
 }
 
+// Columns 0-3 of row r of a 6x6 tile of products, and columns 4-5 (and two zeros).
+fn productRow6(at: u32, plane: u32, r: u32) -> vec4<f32> {
+  let i = at + 6u * r * plane;
+  return vec4<f32>(src[i], src[i + plane], src[i + 2u * plane], src[i + 3u * plane]);
+}
+
+fn productPair6(at: u32, plane: u32, r: u32) -> vec4<f32> {
+  let i = at + (6u * r + 4u) * plane;
+  return vec4<f32>(src[i], src[i + plane], 0.0, 0.0);
+}
+
+// Four outputs of row p from column q on (bias and ReLU applied), those inside P x Q.
+fn storeOutputs(at: u32, p: u32, q: u32, v: vec4<f32>, o: u32) {
+  if (p >= params.P) { return; }
+  var r = v;
+  if (BIAS) { r += vec4<f32>(bias[o]); }
+  if (RELU) { r = max(r, vec4<f32>(0.0)); }
+  dst[at] = r.x;
+  if (q + 1u < params.Q) { dst[at + 1u] = r.y; }
+  if (q + 2u < params.Q) { dst[at + 2u] = r.z; }
+  if (q + 3u < params.Q) { dst[at + 3u] = r.w; }
+}
+
 // One invocation per (o, t) of the chunk's real tiles, t fastest (neighbours read neighbouring products).
 @compute @workgroup_size(WORKGROUP)
 fn output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -165,6 +271,23 @@ fn output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let o = e / params.tiles;
   let plane = params.O * params.T;
   let at = o * params.T + t;
+  let perImage = params.tilesH * params.tilesW;
+  let n = t / perImage;
+  let p = TILE * ((t % perImage) / params.tilesW);
+  let q = TILE * (t % params.tilesW);
+  let base = ((params.n0 + n) * params.O + o) * params.P * params.Q + p * params.Q + q;
+  if (TILE == 4u) {
+    // A^T M (down the columns of each row's two parts), then times A (along each row)
+    let l = outputCols6(productRow6(at, plane, 0u), productRow6(at, plane, 1u), productRow6(at, plane, 2u),
+                        productRow6(at, plane, 3u), productRow6(at, plane, 4u), productRow6(at, plane, 5u));
+    let r = outputCols6(productPair6(at, plane, 0u), productPair6(at, plane, 1u), productPair6(at, plane, 2u),
+                        productPair6(at, plane, 3u), productPair6(at, plane, 4u), productPair6(at, plane, 5u));
+    storeOutputs(base, p, q, outputAxis6(l[0], r[0]), o);
+    storeOutputs(base + params.Q, p + 1u, q, outputAxis6(l[1], r[1]), o);
+    storeOutputs(base + 2u * params.Q, p + 2u, q, outputAxis6(l[2], r[2]), o);
+    storeOutputs(base + 3u * params.Q, p + 3u, q, outputAxis6(l[3], r[3]), o);
+    return;
+  }
   let m0 = product(at, plane, 0u);
   let m1 = product(at, plane, 1u);
   let m2 = product(at, plane, 2u);
@@ -172,11 +295,6 @@ fn output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   // A^T M (down the columns), then times A (along each row)
   let top = finish(outputAxis(m0 + m1 + m2), o);
   let bottom = finish(outputAxis(m1 - m2 - m3), o);
-  let perImage = params.tilesH * params.tilesW;
-  let n = t / perImage;
-  let p = 2u * ((t % perImage) / params.tilesW);
-  let q = 2u * (t % params.tilesW);
-  let base = ((params.n0 + n) * params.O + o) * params.P * params.Q + p * params.Q + q;
   // P or Q odd: the last tile's second row or column falls outside
   let right = q + 1u < params.Q;
   dst[base] = top.x;

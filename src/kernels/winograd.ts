@@ -21,9 +21,14 @@ const WORKGROUP = 256;
 export type WinogradMode = 'auto' | 'always' | 'never';
 let mode: WinogradMode = 'auto';
 
-/** Forces where Winograd runs (tests, benchmarks); null restores 'auto'. */
-export function setWinograd(m: WinogradMode | null): void {
+/**
+ * Forces where Winograd runs (tests, benchmarks), and with `tile: 4` makes it F(4x4, 3x3): 2.25 products per
+ * output and 3x3 block of taps instead of 4 (on SwiftShader 1.3-1.7x faster again), with about 10x the rounding
+ * error (6e-4 against 6e-5 on outputs up to 117 over 576 products). null restores 'auto' with F(2x2, 3x3).
+ */
+export function setWinograd(m: WinogradMode | null, options: { tile?: 2 | 4 } = {}): void {
   mode = m ?? 'auto';
+  tileSize = options.tile ?? 2;
   kernelChoices.changed();
 }
 
@@ -54,7 +59,10 @@ export function useWinograd(g: ConvGeometry): boolean {
 
 type Entry = 'weights' | 'input' | 'output';
 
-function launch(entry: Entry, count: number, t: { src: Tensor; dst: Tensor; bias?: Tensor | null }, params: Record<string, number>, constants: Record<string, boolean> = {}): void {
+/** Outputs per tile side: 2, F(2x2, 3x3), or 4, F(4x4, 3x3) (setWinograd's `tile`). */
+let tileSize: 2 | 4 = 2;
+
+function launch(entry: Entry, count: number, t: { src: Tensor; dst: Tensor; bias?: Tensor | null }, params: Record<string, number>, constants: Record<string, boolean | number> = {}): void {
   const rt = runtime();
   rt.launch({
     shader: 'winograd',
@@ -75,26 +83,28 @@ export function winogradConv(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvG
   const { N, C, H, W, O, P, Q, PH, PW, KH, KW } = g;
   const { BW, blocks } = blocksOf(g);
   const K = C * blocks;
-  const tilesH = Math.ceil(P / 2);
-  const tilesW = Math.ceil(Q / 2);
+  const TILE = tileSize;
+  const positions = (TILE + 2) ** 2;
+  const tilesH = Math.ceil(P / TILE);
+  const tilesW = Math.ceil(Q / TILE);
   const perImage = tilesH * tilesW;
   // The transformed input [16, K, T] and the products [16, O, T] of a chunk of images together stay under the
   // limit, and the chunks are as even as can be, so that the pool can hand every chunk the same two buffers.
-  const chunk = evenChunk(N, Math.floor(patchBufferLimit() / (16 * (K + O) * perImage * 4)));
+  const chunk = evenChunk(N, Math.floor(patchBufferLimit() / (positions * (K + O) * perImage * 4)));
   const shape = { C, H, W, O, P, Q, PH, PW, KH, KW, BW, blocks, tilesH, tilesW };
 
-  const u = empty([16, O, K]);
-  launch('weights', O * K, { src: w, dst: u }, shape, { FLIP: flip });
+  const u = empty([positions, O, K]);
+  launch('weights', O * K, { src: w, dst: u }, shape, { FLIP: flip, TILE });
   const out = empty([N, O, P, Q]);
   for (let n0 = 0; n0 < N; n0 += chunk) {
     const tiles = Math.min(chunk, N - n0) * perImage;
     // a multiple of 4 keeps the GEMM on 16-byte loads and stores; the extra tiles are zeros, never read back
     const T = Math.ceil(tiles / 4) * 4;
-    const v = empty([16, K, T]);
-    launch('input', K * T, { src: x, dst: v }, { ...shape, n0, tiles, T });
-    const m = gemm(u, v, { m: O, n: T, k: K, batch: 16, strideA: O * K, strideB: K * T });
+    const v = empty([positions, K, T]);
+    launch('input', K * T, { src: x, dst: v }, { ...shape, n0, tiles, T }, { TILE });
+    const m = gemm(u, v, { m: O, n: T, k: K, batch: positions, strideA: O * K, strideB: K * T });
     v.dispose();
-    launch('output', O * tiles, { src: m, dst: out, bias }, { ...shape, n0, tiles, T }, { BIAS: !!bias, RELU: relu });
+    launch('output', O * tiles, { src: m, dst: out, bias }, { ...shape, n0, tiles, T }, { BIAS: !!bias, RELU: relu, TILE });
     m.dispose();
   }
   u.dispose();

@@ -1,9 +1,10 @@
 /**
- * Launchers for shaders/winograd.wgsl: a stride-1 convolution as Winograd's F(2x2, 3x3), its kernel cut into
- * blocks of 3x3 taps. A 3x3 kernel multiplies 16 values per 2x2 block of outputs where im2col's GEMM multiplies
- * 36 (a 5x5 one 64 where it multiplies 100), and the transformed input is smaller than im2col's patches. The
- * input gradient of such a convolution is one too (of dy, with the kernel flipped and transposed), so both
- * directions use it; the weight gradient stays with im2col. They never touch the autograd tape.
+ * Launchers for shaders/winograd.wgsl: a stride-1 convolution as Winograd's F(4x4, 3x3) (or F(2x2, 3x3)), its
+ * kernel cut into blocks of 3x3 taps. Per 4x4 block of outputs and 3x3 block of taps F(4x4, 3x3) multiplies 36
+ * values where im2col's GEMM multiplies 144 (F(2x2, 3x3): 16 per 2x2 outputs where it multiplies 36), and the
+ * transformed input is smaller than im2col's patches. The input gradient of such a convolution is one too (of
+ * dy, with the kernel flipped and transposed), so both directions use it; the weight gradient stays with im2col.
+ * They never touch the autograd tape.
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
@@ -22,13 +23,15 @@ export type WinogradMode = 'auto' | 'always' | 'never';
 let mode: WinogradMode = 'auto';
 
 /**
- * Forces where Winograd runs (tests, benchmarks), and with `tile: 4` makes it F(4x4, 3x3): 2.25 products per
- * output and 3x3 block of taps instead of 4 (on SwiftShader 1.3-1.7x faster again), with about 10x the rounding
- * error (6e-4 against 6e-5 on outputs up to 117 over 576 products). null restores 'auto' with F(2x2, 3x3).
+ * Forces where Winograd runs (tests, benchmarks), and which: `tile: 4` (the default) is F(4x4, 3x3), 2.25
+ * products per output and 3x3 block of taps; `tile: 2` is F(2x2, 3x3), 4 products, with about a tenth of the
+ * rounding error. On SwiftShader the 3x3 layer of bench/winograd.mjs ran 3.1x the im2col path with 4 and 1.8x with
+ * 2; the largest difference from it was 6e-4 against 6e-5, on outputs up to 117 summing 576 products.
+ * null restores 'auto' with F(4x4, 3x3).
  */
 export function setWinograd(m: WinogradMode | null, options: { tile?: 2 | 4 } = {}): void {
   mode = m ?? 'auto';
-  tileSize = options.tile ?? 2;
+  tileSize = options.tile ?? 4;
   kernelChoices.changed();
 }
 
@@ -59,8 +62,8 @@ export function useWinograd(g: ConvGeometry): boolean {
 
 type Entry = 'weights' | 'input' | 'output';
 
-/** Outputs per tile side: 2, F(2x2, 3x3), or 4, F(4x4, 3x3) (setWinograd's `tile`). */
-let tileSize: 2 | 4 = 2;
+/** Outputs per tile side: 4, F(4x4, 3x3), or 2, F(2x2, 3x3) (setWinograd's `tile`). */
+let tileSize: 2 | 4 = 4;
 
 function launch(entry: Entry, count: number, t: { src: Tensor; dst: Tensor; bias?: Tensor | null }, params: Record<string, number>, constants: Record<string, boolean | number> = {}): void {
   const rt = runtime();

@@ -10,11 +10,11 @@ import { useWinograd, useWinogradGradInput, winogradFits } from '../../src/kerne
 /** F(2x2, 3x3) and F(4x4, 3x3) */
 const tiles = [2, 4] as const;
 
-// Winograd F(2x2, 3x3) convolution (shaders/winograd.wgsl), forced on wherever the shape allows, held against the
-// float64 reference in the forward direction and against central differences for both gradients (its input
-// gradient is itself a Winograd convolution, of dy with the kernel flipped): batch 1 and 3, 1 to 13 channels,
-// odd and non-square images (odd P and Q leave half tiles), padding 0 to 2 and uneven, 3x3 kernels and the
-// bigger ones cut into blocks of 3x3 taps (5x5, 3x5, 6x6), bias and a fused ReLU.
+// Winograd convolution, F(2x2, 3x3) and F(4x4, 3x3) (shaders/winograd.wgsl), forced on wherever the shape
+// allows, held against the float64 reference in the forward direction and against central differences for both
+// gradients (its input gradient is itself a Winograd convolution, of dy with the kernel flipped): batch 1 and 3,
+// 1 to 13 channels, odd and non-square images (odd P and Q leave part tiles), padding 0 to 3 and uneven, 3x3
+// kernels and the bigger ones cut into blocks of 3x3 taps (5x5, 3x5, 6x6), bias and a fused ReLU.
 
 beforeAll(setup);
 afterEach(() => {
@@ -68,7 +68,7 @@ it('runs the Winograd kernels in both directions, and not when told never to', a
     wc.sum(y).backward();
     y.dispose();
   };
-  wc.setWinograd('always');
+  wc.setWinograd('always', { tile: 2 });
   const on = await kernelsOf(both);
   expect(on.some((k) => k.startsWith('winograd.weights') && k.includes('FLIP=0'))).toBe(true);
   expect(on.some((k) => k.startsWith('winograd.weights') && k.includes('FLIP=1'))).toBe(true);
@@ -90,16 +90,22 @@ it('runs the Winograd kernels in both directions, and not when told never to', a
 
 it('splits the batch into even chunks when the transformed tiles would grow too big, without changing the result', async () => {
   expect([evenChunk(64, 26), evenChunk(5, 100), evenChunk(7, 0), evenChunk(6, 3)]).toEqual([22, 5, 1, 3]);
-  wc.setWinograd('always');
-  // The 5x5 case's tiles and products per image: 16 x (2 channels x 4 blocks + 3) x 16 tiles floats, 11 KB: a
-  // 40 KB cap makes chunks of 3 and 2 images (48 and 32 tiles)
-  setIm2colLimit(40_000);
-  await checkOp({
-    shapes: [[5, 2, 8, 7], [3, 2, 5, 5], [3]],
-    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 2 }),
-    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, [1, 1], [2, 2]),
-  });
-  // 3x3, 12 tiles per image: 20 KB makes chunks of 2 images and 1 (24 and 12 tiles; dx's too)
+  // F(2x2, 3x3), 5x5 kernel: tiles and products per image, 16 x (2 channels x 4 blocks + 3) x 16 tiles floats,
+  // 11 KB: a 40 KB cap makes chunks of 3 and 2 images (48 and 32 tiles). F(4x4, 3x3): 36 x 11 x 4 tiles, 6.3 KB:
+  // a 12 KB cap makes chunks of one image.
+  for (const [tile, limit] of [[2, 40_000], [4, 12_000]] as const) {
+    wc.setWinograd('always', { tile });
+    setIm2colLimit(limit);
+    await checkOp({
+      shapes: [[5, 2, 8, 7], [3, 2, 5, 5], [3]],
+      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { padding: 2 }),
+      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb, [1, 1], [2, 2]),
+      rtol: 1e-4,
+      atol: 1e-4,
+    });
+  }
+  // F(2x2, 3x3), 3x3, 12 tiles per image: 20 KB makes chunks of 2 images and 1 (24 and 12 tiles; dx's too)
+  wc.setWinograd('always', { tile: 2 });
   setIm2colLimit(20_000);
   await checkOp({
     shapes: [[3, 5, 6, 7], [6, 5, 3, 3]],

@@ -24,9 +24,10 @@ interface Layout extends ConvGeometry {
 /**
  * im2col buffers are kept under this size by splitting the batch into chunks of whole images. Every distinct
  * patch-buffer size stays in the buffer pool, so this bounds the memory a training step holds: LeNet at batch 64
- * peaked at 156 MiB with 64 MiB chunks and at 62 MiB with 16 MiB ones (Node, SwiftShader).
+ * peaked at 156 MiB with 64 MiB chunks, 62 MiB with 16 MiB ones (Node, SwiftShader), and, with Winograd's
+ * F(4x4, 3x3) for its second layer, 40.3 MiB with 16 MiB chunks and 34.3 MiB with 8 MiB ones (bench W6, Chromium).
  */
-const DEFAULT_COLS_BYTES = 16 * 1024 * 1024;
+const DEFAULT_COLS_BYTES = 8 * 1024 * 1024;
 let maxColsBytes = DEFAULT_COLS_BYTES;
 
 /** @internal tests force small chunks with this; null restores the default. */

@@ -101,15 +101,20 @@ fn outputAxis6(l: vec4<f32>, r: vec4<f32>) -> vec4<f32> {
                    l.y - l.z + 8.0 * (l.w - r.x) + r.y);
 }
 
-// The 6 values of row r of a transformed 6x6 tile, to positions 6r..6r+5 of planes `plane` apart.
+// Positions first..first+3 of a transformed tile, planes `plane` apart (one plane per position).
+fn store4(first: u32, v: vec4<f32>, plane: u32, at: u32) {
+  let i = first * plane + at;
+  dst[i] = v.x;
+  dst[i + plane] = v.y;
+  dst[i + 2u * plane] = v.z;
+  dst[i + 3u * plane] = v.w;
+}
+
+// The 6 values of row r of a transformed 6x6 tile.
 fn storeRow6(r: u32, v: Row6, plane: u32, at: u32) {
-  let i = 6u * r * plane + at;
-  dst[i] = v.a.x;
-  dst[i + plane] = v.a.y;
-  dst[i + 2u * plane] = v.a.z;
-  dst[i + 3u * plane] = v.a.w;
-  dst[i + 4u * plane] = v.b.x;
-  dst[i + 5u * plane] = v.b.y;
+  store4(6u * r, v.a, plane, at);
+  dst[(6u * r + 4u) * plane + at] = v.b.x;
+  dst[(6u * r + 5u) * plane + at] = v.b.y;
 }
 
 // Taps (i, j..j+2) of the kernel of the convolution computed, zeros past its edge.
@@ -123,13 +128,9 @@ fn kernelTap(base: u32, i: u32, j: u32) -> f32 {
   return select(0.0, src[base + select(0u, at, inside)], inside);
 }
 
-// The 4 values of row r of a transformed tile, to positions 4r..4r+3 of planes `plane` apart.
+// The 4 values of row r of a transformed 4x4 tile.
 fn storeRow(r: u32, v: vec4<f32>, plane: u32, at: u32) {
-  let i = 4u * r * plane + at;
-  dst[i] = v.x;
-  dst[i + plane] = v.y;
-  dst[i + 2u * plane] = v.z;
-  dst[i + 3u * plane] = v.w;
+  store4(4u * r, v, plane, at);
 }
 
 // One invocation per (o, k) of U: k = c * blocks + b.
@@ -227,30 +228,19 @@ fn input(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
   storeRow(3u, inputAxis(d1 - d3), plane, at);
 }
 
-fn product(at: u32, plane: u32, r: u32) -> vec4<f32> {
-  let i = at + 4u * r * plane;
+// Products at positions first..first+3 of a tile (one plane per position), and at first, first+1 (two zeros after).
+fn products(at: u32, plane: u32, first: u32) -> vec4<f32> {
+  let i = at + first * plane;
   return vec4<f32>(src[i], src[i + plane], src[i + 2u * plane], src[i + 3u * plane]);
 }
 
-fn finish(v: vec2<f32>, o: u32) -> vec2<f32> {
-  var r = v;
-  if (BIAS) { r += vec2<f32>(bias[o]); }
-  if (RELU) { r = max(r, vec2<f32>(0.0)); }
-  return r;
-}
-
-// Columns 0-3 of row r of a 6x6 tile of products, and columns 4-5 (and two zeros).
-fn productRow6(at: u32, plane: u32, r: u32) -> vec4<f32> {
-  let i = at + 6u * r * plane;
-  return vec4<f32>(src[i], src[i + plane], src[i + 2u * plane], src[i + 3u * plane]);
-}
-
-fn productPair6(at: u32, plane: u32, r: u32) -> vec4<f32> {
-  let i = at + (6u * r + 4u) * plane;
+fn productPair(at: u32, plane: u32, first: u32) -> vec4<f32> {
+  let i = at + first * plane;
   return vec4<f32>(src[i], src[i + plane], 0.0, 0.0);
 }
 
-// Four outputs of row p from column q on (bias and ReLU applied), those inside P x Q.
+// A tile's row of TILE outputs (the first TILE lanes of v), row p from column q on, with bias and ReLU; those
+// outside P x Q (a last tile when P or Q is not a multiple of TILE) are dropped.
 fn storeOutputs(at: u32, p: u32, q: u32, v: vec4<f32>, o: u32) {
   if (p >= params.P) { return; }
   var r = v;
@@ -258,8 +248,8 @@ fn storeOutputs(at: u32, p: u32, q: u32, v: vec4<f32>, o: u32) {
   if (RELU) { r = max(r, vec4<f32>(0.0)); }
   dst[at] = r.x;
   if (q + 1u < params.Q) { dst[at + 1u] = r.y; }
-  if (q + 2u < params.Q) { dst[at + 2u] = r.z; }
-  if (q + 3u < params.Q) { dst[at + 3u] = r.w; }
+  if (TILE == 4u && q + 2u < params.Q) { dst[at + 2u] = r.z; }
+  if (TILE == 4u && q + 3u < params.Q) { dst[at + 3u] = r.w; }
 }
 
 // One invocation per (o, t) of the chunk's real tiles, t fastest (neighbours read neighbouring products).
@@ -278,29 +268,21 @@ fn output(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let base = ((params.n0 + n) * params.O + o) * params.P * params.Q + p * params.Q + q;
   if (TILE == 4u) {
     // A^T M (down the columns of each row's two parts), then times A (along each row)
-    let l = outputCols6(productRow6(at, plane, 0u), productRow6(at, plane, 1u), productRow6(at, plane, 2u),
-                        productRow6(at, plane, 3u), productRow6(at, plane, 4u), productRow6(at, plane, 5u));
-    let r = outputCols6(productPair6(at, plane, 0u), productPair6(at, plane, 1u), productPair6(at, plane, 2u),
-                        productPair6(at, plane, 3u), productPair6(at, plane, 4u), productPair6(at, plane, 5u));
+    let l = outputCols6(products(at, plane, 0u), products(at, plane, 6u), products(at, plane, 12u),
+                        products(at, plane, 18u), products(at, plane, 24u), products(at, plane, 30u));
+    let r = outputCols6(productPair(at, plane, 4u), productPair(at, plane, 10u), productPair(at, plane, 16u),
+                        productPair(at, plane, 22u), productPair(at, plane, 28u), productPair(at, plane, 34u));
     storeOutputs(base, p, q, outputAxis6(l[0], r[0]), o);
     storeOutputs(base + params.Q, p + 1u, q, outputAxis6(l[1], r[1]), o);
     storeOutputs(base + 2u * params.Q, p + 2u, q, outputAxis6(l[2], r[2]), o);
     storeOutputs(base + 3u * params.Q, p + 3u, q, outputAxis6(l[3], r[3]), o);
     return;
   }
-  let m0 = product(at, plane, 0u);
-  let m1 = product(at, plane, 1u);
-  let m2 = product(at, plane, 2u);
-  let m3 = product(at, plane, 3u);
+  let m0 = products(at, plane, 0u);
+  let m1 = products(at, plane, 4u);
+  let m2 = products(at, plane, 8u);
+  let m3 = products(at, plane, 12u);
   // A^T M (down the columns), then times A (along each row)
-  let top = finish(outputAxis(m0 + m1 + m2), o);
-  let bottom = finish(outputAxis(m1 - m2 - m3), o);
-  // P or Q odd: the last tile's second row or column falls outside
-  let right = q + 1u < params.Q;
-  dst[base] = top.x;
-  if (right) { dst[base + 1u] = top.y; }
-  if (p + 1u < params.P) {
-    dst[base + params.Q] = bottom.x;
-    if (right) { dst[base + params.Q + 1u] = bottom.y; }
-  }
+  storeOutputs(base, p, q, vec4<f32>(outputAxis(m0 + m1 + m2), 0.0, 0.0), o);
+  storeOutputs(base + params.Q, p + 1u, q, vec4<f32>(outputAxis(m1 - m2 - m3), 0.0, 0.0), o);
 }

@@ -91,8 +91,8 @@ export function winogradConv(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvG
   const tilesH = Math.ceil(P / TILE);
   const tilesW = Math.ceil(Q / TILE);
   const perImage = tilesH * tilesW;
-  // The transformed input [16, K, T] and the products [16, O, T] of a chunk of images together stay under the
-  // limit, and the chunks are as even as can be, so that the pool can hand every chunk the same two buffers.
+  // The transformed input [positions, K, T] and the products [positions, O, T] of a chunk of images together stay
+  // under the limit, and the chunks are as even as can be, so that the pool can hand every chunk the same two buffers.
   const chunk = evenChunk(N, Math.floor(patchBufferLimit() / (positions * (K + O) * perImage * 4)));
   const shape = { C, H, W, O, P, Q, PH, PW, KH, KW, BW, blocks, tilesH, tilesW };
 

@@ -51,7 +51,7 @@ export const SHADERS = {
     pieces: [GRID, piece('pool.wgsl', pool)],
     entries: ['max_forward', 'avg_forward', 'max_backward', 'max_backward_scatter', 'avg_backward'],
   },
-  im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2col4', 'im2row', 'col2im', 'flip_weights', 'pad_weights', 'weight_grad_sum'] },
+  im2col: { pieces: [GRID, piece('im2col.wgsl', im2col)], entries: ['im2col', 'im2col4', 'im2row', 'col2im', 'flip_weights', 'phase_scatter', 'phase_scatter4', 'pad_weights', 'weight_grad_sum'] },
   conv: { pieces: [GRID, piece('conv.wgsl', conv)], entries: ['forward', 'grad_input', 'grad_weight', 'reduce_splits'] },
   winograd: { pieces: [GRID, piece('winograd.wgsl', winograd)], entries: ['weights', 'input', 'output'] },
   softmax: { pieces: [GRID, TREE, piece('softmax.wgsl', softmax)], entries: ['forward', 'backward', 'cross_entropy', 'cross_entropy_rows', 'cross_entropy_mean', 'cross_entropy_backward', 'argmax'] },

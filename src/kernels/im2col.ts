@@ -6,8 +6,8 @@
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
-import { binaryKernel } from './elementwise';
-import type { ConvGeometry } from './conv';
+import { binaryKernel, fillKernel } from './elementwise';
+import { convPhase, type ConvGeometry } from './conv';
 
 /** How the patches of one convolution are laid out and chunked. */
 interface Layout extends ConvGeometry {
@@ -72,7 +72,10 @@ function forEachChunk(l: Layout, fn: (n0: number, nb: number) => void): void {
 }
 
 function windowParams(l: Layout, n0: number, count: number) {
-  return { count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O, rows: l.K, span: l.span, parts: 1 };
+  return {
+    count, n0, C: l.C, H: l.H, W: l.W, P: l.P, Q: l.Q, KH: l.KH, KW: l.KW, SH: l.SH, SW: l.SW, PH: l.PH, PW: l.PW, O: l.O,
+    rows: l.K, span: l.span, parts: 1, KH0: l.KH, KW0: l.KW, I0: 0, J0: 0, R0H: 0, R0W: 0,
+  };
 }
 
 /** One invocation per element of `count`, over the window parameters of `l`. */
@@ -97,6 +100,11 @@ function launchWindows(
 export function im2colForward(x: Tensor, w: Tensor, b: Tensor | null, g: ConvGeometry, relu: boolean): Tensor {
   const l = layout(g);
   const out = empty([l.N, l.O, l.P, l.Q]);
+  if (l.KH === 1 && l.KW === 1 && l.SH === 1 && l.SW === 1 && l.PH === 0 && l.PW === 0 && l.K === l.C && l.P === l.H && l.Q === l.W) {
+    // a 1x1 stride-1 kernel's patches would be x itself: x[n] [C, HW] is the GEMM's B as it is
+    gemm(w, x, { m: l.O, n: l.PQ, k: l.C, batch: l.N, strideA: 0, strideB: l.C * l.PQ, bias: b ? 'row' : undefined, relu }, { out, bias: b });
+    return out;
+  }
   const wk = l.K === l.CKK ? w : padWeights(w, l);
   forEachChunk(l, (n0, nb) => {
     const cols = empty([nb, l.K, l.PQ]);
@@ -131,7 +139,8 @@ export function gradInputGeometry(g: ConvGeometry): ConvGeometry | null {
 /**
  * dx [N, C, H, W]. For stride 1 it is itself a convolution: of dy, padded by KH-1-PH (KW-1-PW), with the
  * weights flipped in space and their in/out channels swapped, W'[c, o, i, j] = W[o, c, KH-1-i, KW-1-j]. That
- * reuses the forward path and needs no col2im. Other strides scatter through col2im(W^T x dy[n]).
+ * reuses the forward path and needs no col2im. Strided, each output phase is such a convolution too
+ * (stridedPhases); only padding past what the phases can take scatters through col2im(W^T x dy[n]).
  */
 export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
   const l = layout(g);
@@ -143,6 +152,8 @@ export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor 
     flipped.dispose();
     return dx;
   }
+  const phases = stridedPhases(g);
+  if (phases) return gradInputByPhases(dy, w, l, phases);
   const dx = empty([l.N, l.C, l.H, l.W]);
   forEachChunk(l, (n0, nb) => {
     // dcols[n] = W^T [CKK, O] x dy[n] [O, PQ]
@@ -150,6 +161,76 @@ export function im2colGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor 
     launchWindows('col2im', l, n0, nb * l.C * l.H * l.W, dcols, dx);
     dcols.dispose();
   });
+  return dx;
+}
+
+/** One output phase of a strided input gradient: its first pixel, and the convolution of dy that computes it (null: no tap reaches it, it is 0). */
+export interface GradInputPhase {
+  rh: number;
+  rw: number;
+  /** the first tap of w it takes along each axis (then every SH-th, SW-th) */
+  i0: number;
+  j0: number;
+  conv: ConvGeometry | null;
+}
+
+/**
+ * The SH * SW output phases of a strided convolution's input gradient, the pixels dx[:, :, rh::SH, rw::SW], each
+ * a stride-1 convolution of dy: with the taps i0, i0 + SH, ... (j0, j0 + SW, ...) that reach its pixels, flipped,
+ * and padded so that its output pixel h' reads dy's rows h' + base - t (conv.ts's convPhase). No product is
+ * taken with a tap that falls between dy's pixels (3 in 4 at stride 2), and the GEMMs run O * taps deep where
+ * col2im's runs O deep. Null for stride 1 or dilation, or padding past the kernel (a phase's own padding would
+ * be negative): col2im takes those.
+ */
+export function stridedPhases(g: ConvGeometry): GradInputPhase[] | null {
+  if ((g.SH === 1 && g.SW === 1) || g.DH !== 1 || g.DW !== 1 || g.groups !== 1) return null;
+  const phases: GradInputPhase[] = [];
+  for (let rh = 0; rh < g.SH; rh++) {
+    for (let rw = 0; rw < g.SW; rw++) {
+      const ph = convPhase(rh, g.SH, g.PH, 1, g.KH, g.H);
+      const pw = convPhase(rw, g.SW, g.PW, 1, g.KW, g.W);
+      if (ph.count === 0 || pw.count === 0) continue;
+      if (ph.taps === 0 || pw.taps === 0) {
+        phases.push({ rh, rw, i0: 0, j0: 0, conv: null });
+        continue;
+      }
+      const [PH, PW] = [ph.taps - 1 - ph.base, pw.taps - 1 - pw.base];
+      if (PH < 0 || PW < 0) return null;
+      phases.push({
+        rh, rw, i0: ph.i0, j0: pw.i0,
+        conv: { N: g.N, C: g.O, H: g.P, W: g.Q, O: g.C, KH: ph.taps, KW: pw.taps, SH: 1, SW: 1, PH, PW, DH: 1, DW: 1, groups: 1, P: ph.count, Q: pw.count },
+      });
+    }
+  }
+  return phases;
+}
+
+/** dx from its phases: each computed by the forward path into a dense [N, C, P', Q'], then put in its pixels. */
+function gradInputByPhases(dy: Tensor, w: Tensor, l: Layout, phases: GradInputPhase[]): Tensor {
+  const shape = [l.N, l.C, l.H, l.W];
+  const dx = phases.some((p) => !p.conv) ? fillKernel(shape, 0) : empty(shape);
+  const rt = runtime();
+  for (const { rh, rw, i0, j0, conv } of phases) {
+    if (!conv) continue;
+    const sub = empty([l.C, l.O, conv.KH, conv.KW]);
+    rt.launch({
+      shader: 'im2col', entry: 'flip_weights', constants: { WORKGROUP },
+      bindings: { src: w.buffer, dst: sub.buffer },
+      params: { ...windowParams(l, 0, sub.size), KH: conv.KH, KW: conv.KW, I0: i0, J0: j0 },
+      workgroups: rt.grid1d(Math.ceil(sub.size / WORKGROUP)),
+    });
+    const part = im2colForward(dy, sub, null, conv, false);
+    sub.dispose();
+    const wide = conv.Q % 4 === 0;
+    const count = wide ? part.size / 4 : part.size;
+    rt.launch({
+      shader: 'im2col', entry: wide ? 'phase_scatter4' : 'phase_scatter', constants: { WORKGROUP },
+      bindings: wide ? { src4: part.buffer, dst: dx.buffer } : { src: part.buffer, dst: dx.buffer },
+      params: { ...windowParams(l, 0, count), P: conv.P, Q: conv.Q, R0H: rh, R0W: rw },
+      workgroups: rt.grid1d(Math.ceil(count / WORKGROUP)),
+    });
+    part.dispose();
+  }
   return dx;
 }
 

@@ -2,24 +2,18 @@
  * Launchers for shaders/conv.wgsl, implicit-GEMM convolution: forward, input gradient and weight gradient, each
  * one GEMM over all images at once with the B operand gathered from NCHW tensors (no im2col buffer). They never
  * touch the autograd tape; src/ops/conv2d.ts decides when to use them. Each direction has candidate variants
- * (tile sets, grad_weight's split counts, grad_input's phase decomposition) among which the autotuner
+ * (tile sets, grad_weight's split counts, grad_input's phase decomposition, Winograd) among which the autotuner
  * (tuning.ts) picks per shape class; untuned, pickConvTiles' choice runs.
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { kernelChoices } from '../gpu/choices';
 import { choose, MAX_CANDIDATES, pow2, remember, type Candidate } from './tuning';
+import { convPhase, type ConvGeometry } from './conv-geometry';
+import { winogradConv, winogradGradInput, winogradOffered } from './winograd';
+import { gradInputGeometry } from './im2col';
 
-/** A convolution's shape: x [N, C, H, W], w [O, C/groups, KH, KW], out [N, O, P, Q]. */
-export interface ConvGeometry {
-  N: number; C: number; H: number; W: number;
-  O: number; KH: number; KW: number;
-  SH: number; SW: number; PH: number; PW: number;
-  /** dilation (1: none) */
-  DH: number; DW: number;
-  groups: number;
-  P: number; Q: number;
-}
+export { convGeometry, type ConvGeometry } from './conv-geometry';
 
 /**
  * implicit: one implicit-GEMM kernel per direction, no im2col buffer (shaders/conv.wgsl), the default on GPUs;
@@ -37,24 +31,6 @@ export function setConvAlgorithm(a: ConvAlgorithm | null): void {
 
 export function convAlgorithm(): ConvAlgorithm {
   return algorithm ?? (runtime().adapter.cpu ? 'im2col' : 'implicit');
-}
-
-type Pair = number | [number, number];
-const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : v);
-
-/** The geometry of x: [N, C, H, W] convolved with w: [O, C/groups, KH, KW] (PyTorch's output size). */
-export function convGeometry(
-  x: readonly number[], w: readonly number[],
-  o: { stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number } = {},
-): ConvGeometry {
-  const [N, C, H, W] = x;
-  const [O, , KH, KW] = w;
-  const [SH, SW] = pair(o.stride ?? 1);
-  const [PH, PW] = pair(o.padding ?? 0);
-  const [DH, DW] = pair(o.dilation ?? 1);
-  const P = Math.floor((H + 2 * PH - DH * (KH - 1) - 1) / SH) + 1;
-  const Q = Math.floor((W + 2 * PW - DW * (KW - 1) - 1) / SW) + 1;
-  return { N, C, H, W, O, KH, KW, SH, SW, PH, PW, DH, DW, groups: o.groups ?? 1, P, Q };
 }
 
 export type ConvKernel = 'forward' | 'grad_input' | 'grad_weight';
@@ -153,6 +129,8 @@ export interface ConvVariant {
   tiles?: TileForce;
   /** grad_input with a stride: one dense GEMM per output phase (gradInputPhases) instead of skipping zero taps */
   phases?: boolean;
+  /** forward and stride-1 grad_input: Winograd's F(4x4, 3x3) (winograd.ts) instead of the implicit GEMM */
+  winograd?: boolean;
 }
 
 /**
@@ -192,8 +170,8 @@ export function convGemm(kind: ConvKernel, g: ConvGeometry): { M: number; N: num
 /**
  * What the autotuner times for one direction of a convolution, pickConvTiles' choice ('default') first, at most
  * MAX_CANDIDATES, without two that resolve to the same kernel and grid. forward: the tile sets (and 4-deep K steps
- * for a short K); grad_input: also the phase decomposition when strided; grad_weight: a 4 x 4 tile set and split
- * counts.
+ * for a short K); grad_input: also the phase decomposition when strided; both: Winograd where winogradOffered
+ * says so, second, so that the cut to MAX_CANDIDATES keeps it; grad_weight: a 4 x 4 tile set and split counts.
  */
 export function convCandidates(kind: ConvKernel, g: ConvGeometry): Candidate<ConvVariant>[] {
   const gemm = convGemm(kind, g);
@@ -214,6 +192,8 @@ export function convCandidates(kind: ConvKernel, g: ConvGeometry): Candidate<Con
       const phaseTiles = small ? '8x8 r4x4 k8' : '16x16 r4x4 k8';
       list.push({ name: 'phases', config: { phases: true } }, { name: `phases ${phaseTiles}`, config: { phases: true, tiles: tiles(phaseTiles) } });
     }
+    const transposed = kind === 'grad_input' ? gradInputGeometry(g) : g;
+    if (transposed && winogradOffered(transposed)) list.push({ name: 'winograd', config: { winograd: true } });
     if (gemm.K <= SHORT_K) list.push({ name: 'default k4', config: { tiles: { tileK: 4 } } });
     for (const [name, set] of Object.entries(TILE_SETS)) {
       if (set.when === 'small' && !small) continue;
@@ -223,6 +203,7 @@ export function convCandidates(kind: ConvKernel, g: ConvGeometry): Candidate<Con
   }
   const seen = new Set<string>();
   return list.filter(({ config }) => {
+    if (config.winograd) return true;
     const key = JSON.stringify([config.phases ?? false, config.phases ? config.tiles : pickConvTiles(kind, gemm.M, gemm.N, gemm.K, gemm.groups, TARGET_WORKGROUPS, config.tiles)]);
     if (seen.has(key)) return false;
     seen.add(key);
@@ -240,19 +221,22 @@ export function convShapeClass(kind: ConvKernel, g: ConvGeometry): string {
 /** The variant for this call: the default under setConvTiles (benchmarks sweep tiles that way), else the tuner's. */
 function variantFor(kind: ConvKernel, g: ConvGeometry, measure: (v: ConvVariant) => void): ConvVariant {
   if (tilesOverride) return {};
-  const offer = remember(offers, `${kind} ${JSON.stringify(g)}`, () => ({ shapeClass: convShapeClass(kind, g), candidates: convCandidates(kind, g) }));
+  // setWinograd('never') takes Winograd out of the candidates
+  const key = `${kind} ${winogradOffered(kind === 'grad_input' ? gradInputGeometry(g) ?? g : g)} ${JSON.stringify(g)}`;
+  const offer = remember(offers, key, () => ({ shapeClass: convShapeClass(kind, g), candidates: convCandidates(kind, g) }));
   return choose(`conv.${kind}`, offer.shapeClass, offer.candidates, measure);
 }
 const offers = new Map<string, { shapeClass: string; candidates: Candidate<ConvVariant>[] }>();
 
 /** out[n, o, p, q] = sum_{c,i,j} w[o, c, i, j] x[n, c, p*SH-PH+i*DH, q*SW-PW+j*DW] (+ bias[o], ReLU). */
 export function convForward(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean): Tensor {
-  const shape = [g.N, g.O, g.P, g.Q];
-  const variant = variantFor('forward', g, (v) => forwardInto(empty(shape), x, w, bias, g, relu, v).dispose());
-  return forwardInto(empty(shape), x, w, bias, g, relu, variant);
+  const variant = variantFor('forward', g, (v) => forward(x, w, bias, g, relu, v).dispose());
+  return forward(x, w, bias, g, relu, variant);
 }
 
-function forwardInto(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean, v: ConvVariant): Tensor {
+function forward(x: Tensor, w: Tensor, bias: Tensor | null, g: ConvGeometry, relu: boolean, v: ConvVariant): Tensor {
+  if (v.winograd) return winogradConv(x, w, bias, g, relu);
+  const out = empty([g.N, g.O, g.P, g.Q]);
   const { C, H, W, O, KH, KW, P, Q, groups } = g;
   const [Cg, Og, KK, HW, PQ] = [C / groups, O / groups, KH * KW, H * W, P * Q];
   launch('forward', { a: w, src: x, c: out, bias }, convGemm('forward', g), relu, {
@@ -267,12 +251,13 @@ function forwardInto(out: Tensor, x: Tensor, w: Tensor, bias: Tensor | null, g: 
 
 /** dx[n, c, h, w] = sum_{o,i,j} w[o, c, i, j] dy[n, o, p, q] where h = p*SH-PH+i*DH and w = q*SW-PW+j*DW. */
 export function convGradInput(dy: Tensor, w: Tensor, g: ConvGeometry): Tensor {
-  const shape = [g.N, g.C, g.H, g.W];
-  const variant = variantFor('grad_input', g, (v) => gradInputInto(empty(shape), dy, w, g, v).dispose());
-  return gradInputInto(empty(shape), dy, w, g, variant);
+  const variant = variantFor('grad_input', g, (v) => gradInput(dy, w, g, v).dispose());
+  return gradInput(dy, w, g, variant);
 }
 
-function gradInputInto(dx: Tensor, dy: Tensor, w: Tensor, g: ConvGeometry, v: ConvVariant): Tensor {
+function gradInput(dy: Tensor, w: Tensor, g: ConvGeometry, v: ConvVariant): Tensor {
+  if (v.winograd) return winogradGradInput(dy, w, g);
+  const dx = empty([g.N, g.C, g.H, g.W]);
   if (v.phases) return gradInputPhases(dx, dy, w, g, v.tiles);
   const { C, H, W, O, KH, KW, P, Q, groups } = g;
   const [Cg, Og, KK, HW, PQ] = [C / groups, O / groups, KH * KW, H * W, P * Q];
@@ -284,24 +269,6 @@ function gradInputInto(dx: Tensor, dy: Tensor, w: Tensor, g: ConvGeometry, v: Co
     ...plainStore(HW), outRow: HW, outOuter: C * HW, outSplit: 0,
   }, v.tiles);
   return dx;
-}
-
-/**
- * One output phase along an axis of a strided input gradient: the pixels h = r + S*h' (count of them), the taps
- * i = i0 + t*step of the kernel that reach them (taps of them; 0: none, the phase's dx is zero), and the dy row
- * they read, p = h' + base - t*dyStep. From p*S - pad + i*D = h: i*D = r + pad (mod S), whose solutions repeat
- * every S / gcd(S, D) taps.
- */
-export function convPhase(r: number, S: number, pad: number, D: number, K: number, size: number) {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  const step = S / gcd(S, D);
-  const count = r < size ? Math.ceil((size - r) / S) : 0;
-  for (let i0 = 0; i0 < Math.min(K, step); i0++) {
-    if ((((r + pad - i0 * D) % S) + S) % S === 0) {
-      return { count, i0, step, taps: Math.ceil((K - i0) / step), base: (r + pad - i0 * D) / S, dyStep: (step * D) / S };
-    }
-  }
-  return { count, i0: 0, step, taps: 0, base: 0, dyStep: 0 };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
-import type { ConvGeometry } from './conv';
+import type { ConvGeometry } from './conv-geometry';
 
 const WORKGROUP = 64;
 

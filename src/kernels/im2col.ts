@@ -7,7 +7,8 @@ import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
 import { binaryKernel, fillKernel } from './elementwise';
-import { convPhase, type ConvGeometry } from './conv';
+import type { ConvGeometry } from './conv-geometry';
+import { convPhase } from './conv-geometry';
 
 /** How the patches of one convolution are laid out and chunked. */
 interface Layout extends ConvGeometry {
@@ -28,17 +29,25 @@ interface Layout extends ConvGeometry {
  * F(4x4, 3x3) for its second layer, 40.3 MiB with 16 MiB chunks and 34.3 MiB with 8 MiB ones (bench W6, Chromium).
  */
 const DEFAULT_COLS_BYTES = 8 * 1024 * 1024;
-let maxColsBytes = DEFAULT_COLS_BYTES;
+/**
+ * On a GPU (patches only when forced, Winograd when the tuner picks it) each chunk costs a few dispatches and a
+ * pass over its buffers, and memory is plentiful: x[256, 64, 32, 32] with a 3x3 kernel would take 37 chunks of
+ * Winograd tiles at 8 MiB, 3 at 128 MiB.
+ */
+const GPU_COLS_BYTES = 128 * 1024 * 1024;
+let maxColsBytes: number | null = null;
 
-/** @internal tests force small chunks with this; null restores the default. */
+/** @internal tests force small chunks with this; null restores the adapter's default. */
 export function setIm2colLimit(bytes: number | null): void {
-  maxColsBytes = bytes ?? DEFAULT_COLS_BYTES;
+  maxColsBytes = bytes;
 }
 const WORKGROUP = 256;
 
 /** The most bytes one chunk's patch buffer may take (Winograd's transformed tiles keep to it too). */
 export function patchBufferLimit(): number {
-  return Math.min(maxColsBytes, runtime().device.limits.maxStorageBufferBindingSize);
+  const rt = runtime();
+  const limit = maxColsBytes ?? (rt.adapter.cpu ? DEFAULT_COLS_BYTES : GPU_COLS_BYTES);
+  return Math.min(limit, rt.device.limits.maxStorageBufferBindingSize);
 }
 
 /**

@@ -65,6 +65,18 @@ interface Trial {
 }
 
 let enabled: boolean | null = null;
+/** how deep the tuner is in running candidates (their warm-up or their timing) */
+let inTrial = 0;
+
+function trialRun(run: () => void): void {
+  inTrial++;
+  try {
+    run();
+  } finally {
+    inTrial--;
+  }
+}
+
 let budgetMs = DEFAULT_BUDGET_MS;
 let timing: TimingSource = gpuTiming;
 let version = 0;
@@ -119,6 +131,9 @@ export function choose<C>(family: string, shapeClass: string, candidates: Candid
   // A recorded step runs nothing, so nothing can be timed there: its later eager calls (or a re-recording once
   // a winner is known) pick up what tuning finds.
   if (runtime().recorder) return pick(fallback);
+  // A candidate that launches other tuned families (Winograd's GEMM) is timed with their defaults: a trial of
+  // theirs started inside its measurement would be timed as part of it, or end the warm-up it runs in.
+  if (inTrial > 0) return pick(fallback);
 
   const timed = candidates.slice(0, MAX_CANDIDATES);
   let trial = trials.get(key);
@@ -139,7 +154,7 @@ function warmCandidates<C>(trial: Trial, candidates: Candidate<C>[], measure: (c
   trial.warming = true;
   rt.warming = true;
   try {
-    for (const c of candidates) measure(c.config);
+    for (const c of candidates) trialRun(() => measure(c.config));
   } finally {
     rt.warming = false;
     // The outputs and scratch the candidates asked for were never written: the pool need not keep them.
@@ -175,7 +190,7 @@ function startRound<C>(key: string, trial: Trial, candidates: Candidate<C>[], na
   trial.outstanding = names.length;
   for (const name of names) {
     const config = candidates.find((c) => c.name === name)!.config;
-    timing.time(name, () => measure(config), (ms) => report(key, trial, candidates[0].name, name, ms));
+    timing.time(name, () => trialRun(() => measure(config)), (ms) => report(key, trial, candidates[0].name, name, ms));
   }
 }
 

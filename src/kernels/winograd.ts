@@ -11,7 +11,7 @@ import { runtime } from '../gpu/runtime';
 import { kernelChoices } from '../gpu/choices';
 import { gemm } from './matmul';
 import { evenChunk, gradInputGeometry, patchBufferLimit } from './im2col';
-import type { ConvGeometry } from './conv';
+import type { ConvGeometry } from './conv-geometry';
 
 const WORKGROUP = 256;
 
@@ -57,7 +57,18 @@ export function winogradFits(g: ConvGeometry): boolean {
 /** Whether conv2d computes this convolution (or the one giving its input gradient) with Winograd here. */
 export function useWinograd(g: ConvGeometry): boolean {
   if (mode === 'never' || !winogradFits(g)) return false;
-  return mode === 'always' || (runtime().adapter.cpu && g.C >= MIN_CHANNELS && g.O >= MIN_CHANNELS);
+  return mode === 'always' || (runtime().adapter.cpu && wideEnough(g));
+}
+
+const wideEnough = (g: ConvGeometry) => g.C >= MIN_CHANNELS && g.O >= MIN_CHANNELS;
+
+/**
+ * Whether the GPU autotuner times Winograd beside the implicit GEMM for this convolution (mode 'auto', a shape
+ * it fits, channels enough): on a GPU nobody has measured yet whether its fewer products beat the extra passes
+ * over memory, so the tuner decides per adapter and shape.
+ */
+export function winogradOffered(g: ConvGeometry): boolean {
+  return mode === 'auto' && winogradFits(g) && wideEnough(g);
 }
 
 type Entry = 'weights' | 'input' | 'output';

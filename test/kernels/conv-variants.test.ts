@@ -4,14 +4,15 @@ import { expectClose, setup } from '../helpers';
 import { conv2dGradsRef, conv2dRef } from '../reference/conv';
 import { randomArray, type NdArray } from '../reference/array';
 import {
-  convCandidates, convForward, convGeometry, convGradInput, convGradWeight, convPhase, setConvAlgorithm, setConvTiles,
+  convCandidates, convForward, convGeometry, convGradInput, convGradWeight, setConvAlgorithm, setConvTiles,
   TILE_SETS, type ConvKernel,
 } from '../../src/kernels/conv';
+import { convPhase } from '../../src/kernels/conv-geometry';
 
 // Every convolution variant the autotuner may choose, pinned through its override (wc.tuning.force) and held
 // against the float64 references on odd shapes: batch 1 and 3, 1/3/7 channels, 13x13 and 7x5 images, 1x1, 3x3,
 // 5x5 and 3x2 kernels, strides 2 and 3 (the phase decomposition, with phases that no tap reaches), padding,
-// dilation 2 and groups.
+// dilation 2 and groups, and Winograd for stride-1 layers of 8 channels or more.
 
 beforeAll(async () => {
   await setup();
@@ -21,7 +22,7 @@ afterEach(() => ['forward', 'grad_input', 'grad_weight'].forEach((k) => wc.tunin
 afterAll(() => setConvAlgorithm(null));
 
 type Pair = [number, number];
-type Case = { x: number[]; w: number[]; stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number };
+type Case = { x: number[]; w: number[]; stride?: Pair; padding?: Pair; dilation?: Pair; groups?: number; winograd?: boolean };
 
 const cases: Case[] = [
   { x: [3, 1, 7, 5], w: [3, 1, 5, 5], padding: [2, 2] },
@@ -30,6 +31,9 @@ const cases: Case[] = [
   { x: [1, 3, 13, 13], w: [4, 3, 3, 2], stride: [3, 2], padding: [1, 1] },
   { x: [3, 3, 13, 13], w: [4, 3, 3, 3], stride: [2, 2], padding: [2, 1], dilation: [2, 2] },
   { x: [3, 6, 7, 5], w: [9, 2, 5, 5], stride: [2, 2], padding: [2, 2], groups: 3 },
+  // 8 channels or more a side, stride 1: Winograd is a candidate of forward and grad_input
+  { x: [2, 9, 11, 7], w: [8, 9, 3, 3], padding: [1, 1], winograd: true },
+  { x: [1, 8, 9, 10], w: [10, 8, 5, 5], padding: [2, 1], winograd: true },
 ];
 
 const run: Record<ConvKernel, (t: Record<'x' | 'w' | 'dy', wc.Tensor>, g: ReturnType<typeof convGeometry>) => wc.Tensor> = {
@@ -53,6 +57,7 @@ describe.each(cases)('x $x w $w stride $stride padding $padding dilation $dilati
     for (const kind of ['forward', 'grad_input', 'grad_weight'] as const) {
       const names = convCandidates(kind, g).map((v) => v.name);
       if (kind === 'grad_input' && (g.SH > 1 || g.SW > 1)) expect(names).toContain('phases');
+      if (kind !== 'grad_weight') expect(names.includes('winograd')).toBe(!!c.winograd);
       for (const name of names) {
         wc.tuning.force(`conv.${kind}`, name);
         const result = run[kind](tensors, g);

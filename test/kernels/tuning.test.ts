@@ -145,6 +145,31 @@ describe('the tuner, with a fake timing source', () => {
     expect(() => wc.tuning.import({ entries: {} })).toThrow(/format/);
   });
 
+  it('times Winograd with the GEMM inside it at its default, and runs Winograd once it wins', async () => {
+    const g8 = convGeometry([2, 8, 9, 9], [8, 8, 3, 3], { padding: 1 });
+    const [x8, w8] = [randomArray([2, 8, 9, 9], 3), randomArray([8, 8, 3, 3], 4)];
+    const want = conv2dRef(x8, w8, null, [1, 1], [1, 1]);
+    const offered = convCandidates('forward', g8).map((c) => c.name);
+    expect(offered[1]).toBe('winograd');
+    const fake = fakeTiming(Object.fromEntries(offered.map((n) => [n, n === 'winograd' ? 0.5 : 2])));
+    wc.tuning.setTimingSource(fake.source);
+    wc.tuning.enable(true);
+    const once = async () => {
+      const [tx, tw] = [wc.tensor(Float32Array.from(x8.data), x8.shape), wc.tensor(Float32Array.from(w8.data), w8.shape)];
+      const out = convForward(tx, tw, null, g8, false);
+      expectClose(await out.data(), want.data, { rtol: 1e-4, atol: 1e-4 });
+      [tx, tw, out].forEach((t) => t.dispose());
+    };
+    await once();
+    // the matmul tuner started no trial of its own inside Winograd's run: only the conv candidates were timed
+    expect(fake.timed).toEqual(offered);
+    await fake.flush();
+    await once();
+    await fake.flush();
+    await once();
+    expect(wc.tuning.lastVariant('conv.forward')).toBe('winograd');
+  });
+
   it('runs the fixed table (the defaults) when tuning is off, whatever the table says', async () => {
     const fake = fakeTiming(Object.fromEntries(names.map((n) => [n, n === names[1] ? 1 : 3])));
     wc.tuning.setTimingSource(fake.source);
@@ -211,5 +236,17 @@ describe('matmul candidates, pinned through the tuner', () => {
     expect(names('forward', [256, 64, 32, 32], [64, 64, 3, 3])).toContain('32x8 r8x8 k16');
     expect(names('forward', [256, 64, 32, 32], [64, 64, 3, 3])).not.toContain('8x8 r4x4 k8');
     expect(names('forward', [64, 1, 28, 28], [32, 1, 5, 5])).toContain('default k4');
+    // Winograd second, for stride-1 layers it fits with 8 channels or more a side; not strided, not a first layer,
+    // not when told never
+    expect(names('forward', [32, 64, 32, 32], [64, 64, 3, 3])[1]).toBe('winograd');
+    expect(names('grad_input', [64, 32, 14, 14], [64, 32, 5, 5])[1]).toBe('winograd');
+    expect(names('forward', [32, 64, 32, 32], [64, 64, 3, 3], 2)).not.toContain('winograd');
+    expect(names('forward', [64, 1, 28, 28], [32, 1, 5, 5])).not.toContain('winograd');
+    wc.setWinograd('never');
+    try {
+      expect(names('forward', [32, 64, 32, 32], [64, 64, 3, 3])).not.toContain('winograd');
+    } finally {
+      wc.setWinograd(null);
+    }
   });
 });

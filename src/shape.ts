@@ -51,6 +51,30 @@ export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   });
 }
 
+/**
+ * The same strided walk over `shape` in fewer dimensions: size-1 dimensions dropped, and each dimension merged
+ * into the one outside it wherever every operand steps through the pair as through one (its stride there is the
+ * inner stride times the inner size). [16, 10, 64, 64] read with strides [40960, 4096, 64, 1] and
+ * [4096, 0, 64, 1] becomes [16, 10, 4096]: kernels split a flat index over 3 dimensions instead of 4.
+ */
+export function mergeDims(shape: Shape, strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const sizes: number[] = [];
+  const merged = strides.map((): number[] => []);
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const last = sizes.length - 1;
+    if (last >= 0 && strides.every((s, k) => merged[k][last] === s[i] * d)) {
+      sizes[last] *= d;
+      strides.forEach((s, k) => { merged[k][last] = s[i]; });
+    } else {
+      sizes.push(d);
+      strides.forEach((s, k) => merged[k].push(s[i]));
+    }
+  });
+  if (sizes.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: sizes, strides: merged };
+}
+
 /** The axes of `outShape` along which `shape` was broadcast (to sum a gradient back to `shape`). */
 export function broadcastAxes(shape: Shape, outShape: Shape): number[] {
   const offset = outShape.length - shape.length;

@@ -6,7 +6,7 @@
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { shaderConstants } from '../gpu/shaders';
-import { broadcastShapes, broadcastStrides, packDims, sizeOf, stridesOf, MAX_RANK, type Shape } from '../shape';
+import { broadcastShapes, broadcastStrides, mergeDims, packDims, sizeOf, stridesOf, MAX_RANK, type Shape } from '../shape';
 
 const UNARY = shaderConstants('elementwise', ['RELU', 'SIGMOID', 'TANH', 'NEG', 'AFFINE', 'GELU', 'GELU_TANH', 'LEAKY_RELU', 'SILU', 'HARDSWISH', 'SOFTPLUS']);
 const BINARY = shaderConstants('elementwise', [
@@ -17,15 +17,26 @@ export type UnaryCode = Exclude<keyof typeof UNARY, 'AFFINE'>;
 export type BinaryCode = keyof typeof BINARY;
 
 const WORKGROUP = 256;
-/** elements per invocation; must match how the grid is sized below */
-const ITEMS = 4;
+/**
+ * Elements per invocation. CPU drivers pay per invocation, and run divisions (splitting a broadcast index into
+ * coordinates) lane by lane: on SwiftShader a ReLU of 2M elements took 12.8 ms with 16 per invocation instead of
+ * 18.8 with 4, and [16, 32, 64, 64] + [1, 32, 1, 1] 36-38 ms with 32 instead of 100. GPUs keep 4, invocations
+ * enough for every core.
+ */
+function itemsPerInvocation(broadcast: boolean): number {
+  return runtime().adapter.cpu ? (broadcast ? 32 : 16) : 4;
+}
 
 function launch(entry: 'unary' | 'binary' | 'fill', op: number, out: Tensor, inputs: { a?: Tensor; b?: Tensor }, broadcast: boolean, params: { alpha?: number; beta?: number; shape?: Shape; aStrides?: number[]; bStrides?: number[] }) {
   const rt = runtime();
   const bindings: Record<string, GPUBuffer> = { out: out.buffer };
   if (inputs.a) bindings.a = inputs.a.buffer;
   if (inputs.b) bindings.b = inputs.b.buffer;
-  const shape = params.shape ?? [];
+  const walk = broadcast
+    ? mergeDims(params.shape ?? [], [params.aStrides ?? [], ...(inputs.b ? [params.bStrides ?? []] : [])])
+    : { shape: [], strides: [[], []] };
+  const shape = walk.shape;
+  const ITEMS = itemsPerInvocation(broadcast);
   rt.launch({
     shader: 'elementwise',
     entry,
@@ -37,8 +48,8 @@ function launch(entry: 'unary' | 'binary' | 'fill', op: number, out: Tensor, inp
       alpha: params.alpha ?? 1,
       beta: params.beta ?? 0,
       shape: packDims(shape),
-      aStrides: packDims(params.aStrides ?? []),
-      bStrides: packDims(params.bStrides ?? []),
+      aStrides: packDims(walk.strides[0] ?? []),
+      bStrides: packDims(walk.strides[1] ?? []),
     },
     workgroups: rt.grid1d(Math.ceil(out.size / (WORKGROUP * ITEMS))),
   });

@@ -216,6 +216,18 @@ export const mutations = [
     tests: ['test/ops/elementwise.test.ts'],
   },
   {
+    name: 'a broadcast walk carries into the third dimension one row late (off-by-one)',
+    file: 'shaders/elementwise.wgsl',
+    edits: [['  if ((*w).c.y == s.y) {', '  if ((*w).c.y > s.y) {']],
+    tests: ['test/ops/elementwise.test.ts'],
+  },
+  {
+    name: "a broadcast walk steps b by a's stride along a row (wrong operand)",
+    file: 'shaders/elementwise.wgsl',
+    edits: [['  (*w).ib += params.bStrides[0].x;', '  (*w).ib += params.aStrides[0].x;']],
+    tests: ['test/ops/elementwise.test.ts'],
+  },
+  {
     name: 'div\'s gradient for b drops the factor a / b (dropped term)',
     file: 'src/ops/div.ts',
     edits: [["() => unaryKernel(reduceTo(binaryKernel('div', dyOverB, sout, 'MUL'), shapeB), 'NEG'),", "() => unaryKernel(reduceTo(dyOverB, shapeB), 'NEG'),"]],

@@ -38,6 +38,12 @@ const pairs: Array<[number[], number[]]> = [
   [[2, 3, 4], [4]],
   [[2, 1, 7, 5], [3, 1, 1]],
   [[6, 1, 1], [6, 5, 3]],
+  // An invocation walks many elements (32 on CPU adapters) and carries across rows and dimensions as it goes: rows
+  // of 7 and 5 inside one invocation, rows of 29 started mid-row by later invocations (3,219 elements), and a
+  // rank-5 broadcast that no merging shortens, which splits every index instead.
+  [[3, 5, 7], [3, 1, 7]],
+  [[3, 37, 29], [37, 1]],
+  [[2, 3, 2, 3, 2], [2, 1, 2, 1, 2]],
 ];
 
 describe.each(Object.keys(binaryRefs) as Array<keyof typeof binaryRefs>)('%s', (name) => {

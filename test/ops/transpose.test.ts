@@ -25,6 +25,8 @@ it.each([
   [[2, 3, 4], [1, 2, 0]],
   [[2, 3, 4, 5], [3, 0, 1, 2]],
   [[2, 1, 3, 4], [0, 2, 1, 3]],
+  // 1,155 elements: invocations start mid-row of the output's innermost 11 and carry through all four axes
+  [[5, 7, 3, 11], [3, 1, 0, 2]],
 ])('transpose %j by %j, forward and gradient', async (shape, perm) => {
   await checkOp({ shapes: [shape], ours: (x) => wc.transpose(x, perm), ref: (x) => transposeRef(x, perm) });
 });

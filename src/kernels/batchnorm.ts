@@ -22,16 +22,20 @@ function channelWorkgroup(m: number): number {
   return Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(m, 1))));
 }
 
-/** One invocation per element of x: normalize, backward_input, backward_scale. */
+/**
+ * normalize, backward_input, backward_scale: consecutive elements of x per invocation, 16 on CPU adapters (which
+ * pay per invocation and per division) and 4 on GPUs.
+ */
 function launchElementwise(entry: 'normalize' | 'backward_input' | 'backward_scale', params: BatchNormParams, tensors: Record<string, Tensor>): void {
   const rt = runtime();
+  const ITEMS = rt.adapter.cpu ? 16 : 4;
   rt.launch({
     shader: 'batchnorm',
     entry,
-    constants: { WORKGROUP: ELEMENT_WORKGROUP },
+    constants: { WORKGROUP: ELEMENT_WORKGROUP, ITEMS },
     bindings: Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, t.buffer])),
     params,
-    workgroups: rt.grid1d(Math.ceil(params.count / ELEMENT_WORKGROUP)),
+    workgroups: rt.grid1d(Math.ceil(params.count / (ELEMENT_WORKGROUP * ITEMS))),
   });
 }
 

@@ -293,7 +293,13 @@ export const mutations = [
   {
     name: 'batch norm\'s input gradient drops the x-hat term',
     file: 'shaders/batchnorm.wgsl',
-    edits: [['(m * dy[i] - dbeta[c] - xhat * dgamma[c])', '(m * dy[i] - dbeta[c])']],
+    edits: [['(m * dy[w.i] - dbeta[w.c] - xhat * dgamma[w.c])', '(m * dy[w.i] - dbeta[w.c])']],
+    tests: ['test/ops/batchnorm2d.test.ts'],
+  },
+  {
+    name: "batch norm's element walk wraps the channel one too late (off-by-one)",
+    file: 'shaders/batchnorm.wgsl',
+    edits: [['    if ((*w).c == params.channels) { (*w).c = 0u; }', '    if ((*w).c > params.channels) { (*w).c = 0u; }']],
     tests: ['test/ops/batchnorm2d.test.ts'],
   },
   {

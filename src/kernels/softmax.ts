@@ -119,15 +119,17 @@ export function crossEntropyMeanKernel(losses: Tensor, valid: Tensor): { mean: T
 export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: CrossEntropyParams & { perRow: boolean; count: Tensor | null }): Tensor {
   const rt = runtime();
   const dx = empty(probs.shape);
+  // logits per invocation: CPU adapters pay per invocation and per division (the kernel divides once per invocation)
+  const ITEMS = rt.adapter.cpu ? 16 : 1;
   rt.launch({
     shader: 'softmax',
     entry: 'cross_entropy_backward',
-    constants: { WORKGROUP: ELEMENT_WORKGROUP, WEIGHTED: !!o.weight, MEAN: !!o.count },
+    constants: { WORKGROUP: ELEMENT_WORKGROUP, WEIGHTED: !!o.weight, MEAN: !!o.count, ITEMS },
     bindings: { x: probs.buffer, labels: labels.buffer, dy: dy.buffer, out: dx.buffer, classWeight: o.weight?.buffer ?? null, valid: o.count?.buffer ?? null },
     params: {
       rows: v.rows, axis: v.axis, inner: v.inner, smoothing: o.smoothing, ignoreIndex: o.ignoreIndex, perRow: o.perRow ? 1 : 0, scale: 1, weightSum: o.weightSum,
     },
-    workgroups: rt.grid1d(Math.ceil(probs.size / ELEMENT_WORKGROUP)),
+    workgroups: rt.grid1d(Math.ceil(probs.size / (ELEMENT_WORKGROUP * ITEMS))),
   });
   return dx;
 }

@@ -95,6 +95,12 @@ export const mutations = [
     tests: ['test/train/fit.test.ts', 'test/ops/losses.test.ts'],
   },
   {
+    name: "cross-entropy's gradient walk never moves to the next image (dropped carry)",
+    file: 'shaders/softmax.wgsl',
+    edits: [['      if (j == params.axis) { j = 0u; o++; }', '      if (j == params.axis) { j = 0u; }']],
+    tests: ['test/ops/losses.test.ts'],
+  },
+  {
     name: 'rand\'s unit interval off by a quarter step (not bit for bit)',
     file: 'shaders/random.wgsl',
     edits: [['(f32(bits >> 8u) + 0.5)', '(f32(bits >> 8u) + 0.25)']],

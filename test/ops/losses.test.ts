@@ -20,6 +20,8 @@ it.each([
   { logits: [2, 3, 5, 3], smoothing: 0, reduction: 'mean' as const },
   { logits: [2, 4, 3, 5], smoothing: 0.1, reduction: 'mean' as const, ignore: 255 },
   { logits: [1, 3, 4, 3], smoothing: 0, reduction: 'none' as const, ignore: -1 },
+  // 945 logits: the gradient's invocations (16 logits each on CPU adapters) start mid-row and cross classes and images
+  { logits: [3, 5, 7, 9], smoothing: 0.05, reduction: 'mean' as const, ignore: 255 },
   // more than 32 classes: a workgroup per row
   { logits: [2, 40, 3], smoothing: 0.1, reduction: 'mean' as const, ignore: 5 },
   // class weights (PyTorch's weight), with and without smoothing, a workgroup per row and not

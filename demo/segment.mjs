@@ -2,8 +2,8 @@
 // coloured backgrounds), a class per pixel (background or the digit), a small U-Net (demo/unet.mjs) trained
 // with per-pixel cross-entropy, and the mean IoU over the 11 classes on held-out canvases made from the test
 // digits. The default run, 1,600 steps of 16 fresh canvases (Adam, lr 2e-2 with cosine decay), is what it takes
-// to pass a mean IoU of 0.8. Measured: on a 2-core machine's SwiftShader, 0.823 on the 200 held-out canvases
-// in 28.3 minutes (1.03 s per step; IoU per class: background 1.00, digits 0.76-0.86); with the same model and
+// to pass a mean IoU of 0.8. Measured: on a 2-core machine's SwiftShader, 0.820 on the 200 held-out canvases
+// in 16.6 minutes (0.6 s per step; IoU per class: background 1.00, digits 0.74-0.85); with the same model and
 // recipe on an H200, 0.811 in 11.5 s (0.55 after 400 steps, 0.72 after 800, 0.807 after 2,400).
 // `--quick` is a short run at a lower IoU: 800 steps of 4 canvases (0.50 on the H200), an eighth of the canvases.
 //

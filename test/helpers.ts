@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import * as wc from '../src/index';
 import { hasRuntime } from '../src/gpu/runtime';
 import { randomArray, type NdArray } from './reference/array';
+import { conv2dRef } from './reference/conv';
 
 export async function setup(): Promise<void> {
   if (!hasRuntime()) await wc.init();
@@ -108,4 +109,24 @@ export async function checkOp(c: OpCase): Promise<void> {
   } finally {
     made.forEach((t) => t.dispose());
   }
+}
+
+/** A conv2d case: the shapes of x and w, stride and padding as [h, w], and whether it has a bias. */
+export interface ConvCase {
+  x: number[];
+  w: number[];
+  stride?: [number, number];
+  padding?: [number, number];
+  bias?: boolean;
+}
+
+/** conv2d's output and its gradients against the float64 reference and central differences. */
+export function checkConv2d({ x, w, stride = [1, 1], padding = [0, 0], bias }: ConvCase): Promise<void> {
+  return checkOp({
+    shapes: bias ? [x, w, [w[0]]] : [x, w],
+    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding }),
+    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding),
+    rtol: 1e-5,
+    atol: 1e-5,
+  });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { checkOp, expectClose, numericGradient, dot, setup } from '../helpers';
+import { checkConv2d, checkOp, expectClose, numericGradient, dot, setup } from '../helpers';
 import { conv2dGradsRef, conv2dRef } from '../reference/conv';
 import { randomArray, type NdArray } from '../reference/array';
 import { setConvAlgorithm } from '../../src/kernels/conv';
@@ -27,14 +27,8 @@ describe('wc.conv2d on the implicit path', () => {
     { x: [1, 7, 7, 5], w: [3, 7, 3, 2], stride: [2, 1], padding: [1, 0] },
     { x: [3, 3, 7, 5], w: [4, 3, 3, 3], stride: [2, 2], padding: [1, 1], bias: true },
   ];
-  it.each(cases)('x $x w $w stride $stride padding $padding', async ({ x, w, stride = [1, 1], padding = [0, 0], bias }) => {
-    await checkOp({
-      shapes: bias ? [x, w, [w[0]]] : [x, w],
-      ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding }),
-      ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding),
-      rtol: 1e-5,
-      atol: 1e-5,
-    });
+  it.each(cases)('x $x w $w stride $stride padding $padding', async (c) => {
+    await checkConv2d(c);
   });
 
   it('fuses bias and ReLU into the forward store', async () => {

@@ -1,7 +1,6 @@
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { checkOp, setup } from '../helpers';
-import { conv2dRef } from '../reference/conv';
+import { checkConv2d, setup, type ConvCase } from '../helpers';
 import { convGeometry } from '../../src/kernels/conv';
 import { setIm2colLimit, stridedPhases } from '../../src/kernels/im2col';
 
@@ -15,8 +14,7 @@ import { setIm2colLimit, stridedPhases } from '../../src/kernels/im2col';
 beforeAll(setup);
 afterEach(() => setIm2colLimit(null));
 
-type Pair = [number, number];
-type Case = { x: number[]; w: number[]; stride: Pair; padding?: Pair; bias?: boolean; limit?: number };
+type Case = ConvCase & { limit?: number };
 
 const cases: Case[] = [
   { x: [2, 5, 9, 8], w: [4, 5, 3, 3], stride: [2, 2], padding: [1, 1], bias: true },
@@ -30,15 +28,9 @@ const cases: Case[] = [
   { x: [5, 7, 8, 8], w: [3, 7, 3, 3], stride: [2, 2], padding: [1, 1], limit: 2_000 },
 ];
 
-it.each(cases)('conv2d %j: input gradient by output phases', async ({ x, w, stride, padding = [0, 0], bias, limit }) => {
-  if (limit) setIm2colLimit(limit);
-  await checkOp({
-    shapes: bias ? [x, w, [w[0]]] : [x, w],
-    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding }),
-    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding),
-    rtol: 1e-5,
-    atol: 1e-5,
-  });
+it.each(cases)('conv2d %j: input gradient by output phases', async (c) => {
+  if (c.limit) setIm2colLimit(c.limit);
+  await checkConv2d(c);
 });
 
 it('splits dx into phases that cover each pixel once, and leaves padding past them to col2im', () => {

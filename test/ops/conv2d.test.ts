@@ -1,16 +1,14 @@
 import { beforeAll, expect, it } from 'vitest';
 import * as wc from '../../src/index';
-import { checkOp, setup } from '../helpers';
+import { checkConv2d, checkOp, setup, type ConvCase } from '../helpers';
 import { conv2dRef } from '../reference/conv';
 import { setIm2colLimit } from '../../src/kernels/im2col';
 import { generator } from '../reference/array';
 
 beforeAll(setup);
 
-type Case = { x: number[]; w: number[]; stride?: [number, number]; padding?: [number, number]; bias?: boolean };
-
 // Batch 1, 1/3/7 channels, 7x5 images, kernels 1, 3 and 5, stride 2 with a remainder, padding 2, non-square.
-const cases: Case[] = [
+const cases: ConvCase[] = [
   { x: [1, 1, 7, 5], w: [1, 1, 1, 1] },
   { x: [1, 1, 7, 5], w: [2, 1, 3, 3], bias: true },
   { x: [2, 3, 7, 5], w: [4, 3, 3, 3], padding: [1, 1], bias: true },
@@ -31,19 +29,13 @@ const cases: Case[] = [
   { x: [1, 4, 8, 14], w: [2, 4, 3, 3], stride: [2, 2], padding: [1, 1], bias: true },
 ];
 
-it.each(cases)('conv2d x%j w%j stride %j padding %j', async ({ x, w, stride = [1, 1], padding = [0, 0], bias }) => {
-  await checkOp({
-    shapes: bias ? [x, w, [w[0]]] : [x, w],
-    ours: (tx, tw, tb) => wc.conv2d(tx, tw, tb, { stride, padding }),
-    ref: (rx, rw, rb) => conv2dRef(rx, rw, rb ?? null, stride, padding),
-    rtol: 1e-5,
-    atol: 1e-5,
-  });
+it.each(cases)('conv2d %j', async (c) => {
+  await checkConv2d(c);
 });
 
 // Dilation and groups (the implicit-GEMM kernels on every adapter): dilation 2 with stride 2, groups 3 over 6
 // channels, depthwise (groups = channels, one filter each, and two per channel), odd sizes.
-const grouped: Array<Case & { dilation: [number, number]; groups: number }> = [
+const grouped: Array<ConvCase & { dilation: [number, number]; groups: number }> = [
   { x: [2, 3, 9, 7], w: [4, 3, 3, 3], stride: [2, 2], padding: [1, 1], dilation: [2, 2], groups: 1, bias: true },
   { x: [1, 2, 7, 8], w: [3, 2, 2, 3], padding: [2, 1], dilation: [3, 2], groups: 1 },
   { x: [2, 6, 7, 5], w: [9, 2, 3, 3], padding: [1, 1], dilation: [1, 1], groups: 3, bias: true },

@@ -7,8 +7,7 @@ import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
 import { gemm, matmulConfig } from './matmul';
 import { binaryKernel, fillKernel } from './elementwise';
-import type { ConvGeometry } from './conv-geometry';
-import { convPhase } from './conv-geometry';
+import { convPhase, type ConvGeometry } from './conv-geometry';
 
 /** How the patches of one convolution are laid out and chunked. */
 interface Layout extends ConvGeometry {
@@ -186,7 +185,7 @@ export interface GradInputPhase {
 /**
  * The SH * SW output phases of a strided convolution's input gradient, the pixels dx[:, :, rh::SH, rw::SW], each
  * a stride-1 convolution of dy: with the taps i0, i0 + SH, ... (j0, j0 + SW, ...) that reach its pixels, flipped,
- * and padded so that its output pixel h' reads dy's rows h' + base - t (conv.ts's convPhase). No product is
+ * and padded so that its output pixel h' reads dy's rows h' + base - t (convPhase, conv-geometry.ts). No product is
  * taken with a tap that falls between dy's pixels (3 in 4 at stride 2), and the GEMMs run O * taps deep where
  * col2im's runs O deep. Null for stride 1 or dilation, or padding past the kernel (a phase's own padding would
  * be negative): col2im takes those.

@@ -4,6 +4,7 @@
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
+import { itemsPerInvocation } from './elementwise';
 
 /** What every batch-norm kernel is told: the sizes, and the update and epsilon of the op. */
 export type BatchNormParams = {
@@ -22,13 +23,10 @@ function channelWorkgroup(m: number): number {
   return Math.min(64, 2 ** Math.ceil(Math.log2(Math.max(m, 1))));
 }
 
-/**
- * normalize, backward_input, backward_scale: consecutive elements of x per invocation, 16 on CPU adapters (which
- * pay per invocation and per division) and 4 on GPUs.
- */
+/** normalize, backward_input, backward_scale: consecutive elements of x per invocation (itemsPerInvocation). */
 function launchElementwise(entry: 'normalize' | 'backward_input' | 'backward_scale', params: BatchNormParams, tensors: Record<string, Tensor>): void {
   const rt = runtime();
-  const ITEMS = rt.adapter.cpu ? 16 : 4;
+  const ITEMS = itemsPerInvocation();
   rt.launch({
     shader: 'batchnorm',
     entry,

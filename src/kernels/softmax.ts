@@ -5,6 +5,7 @@
  */
 import { empty, type Tensor } from '../tensor';
 import { runtime } from '../gpu/runtime';
+import { itemsPerInvocation } from './elementwise';
 
 /** A tensor seen as [outer, axis, inner]: a row is the `axis` elements sharing (outer, inner). */
 export interface RowView {
@@ -119,8 +120,7 @@ export function crossEntropyMeanKernel(losses: Tensor, valid: Tensor): { mean: T
 export function crossEntropyGradKernel(probs: Tensor, labels: Tensor, dy: Tensor, v: RowView, o: CrossEntropyParams & { perRow: boolean; count: Tensor | null }): Tensor {
   const rt = runtime();
   const dx = empty(probs.shape);
-  // logits per invocation: CPU adapters pay per invocation and per division (the kernel divides once per invocation)
-  const ITEMS = rt.adapter.cpu ? 16 : 1;
+  const ITEMS = itemsPerInvocation();
   rt.launch({
     shader: 'softmax',
     entry: 'cross_entropy_backward',
